@@ -1,0 +1,33 @@
+# PedAtt: `make run` starts the whole system; `make test` runs every test tier.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PACKAGES := services/common services/identity services/organizations services/applications \
+            services/documents services/assessment services/gateway
+STAMP := $(VENV)/.installed
+
+.PHONY: install run test test-fast bench clean
+
+install: $(STAMP)
+
+$(STAMP): requirements.lock $(foreach p,$(PACKAGES),$(p)/pyproject.toml) deploy/system-packages.sh
+	bash deploy/system-packages.sh
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade "pip>=24" setuptools==80.9.0 wheel==0.48.0
+	$(BIN)/pip install -q -r requirements.lock
+	$(BIN)/pip install -q --no-deps --no-build-isolation $(foreach p,$(PACKAGES),-e $(p))
+	touch $(STAMP)
+
+run: install
+	$(BIN)/python -m deploy.devstack
+
+test: install
+	$(BIN)/python -m deploy.testenv
+	$(BIN)/pytest
+
+bench: install
+	$(BIN)/python bench/rpc_roundtrip.py
+
+clean:
+	rm -rf $(VENV) .run

@@ -1,0 +1,1 @@
+"""PedAtt applications service: Rules editions, attestation applications, portfolios, the status workflow and notifications."""

@@ -1,0 +1,1 @@
+"""Errors of the applications service (subclasses of the common ones)."""

@@ -1,0 +1,1 @@
+"""Errors of the assessment service (subclasses of the common ones)."""

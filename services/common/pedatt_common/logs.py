@@ -1,0 +1,65 @@
+"""Structured JSON logs carrying the request id that follows a call across services.
+
+The gateway puts ``request_id`` into nameko context data; nameko forwards context data on
+every RPC call a worker makes; events carry it in their envelope (see ``messaging``).
+"""
+import contextvars
+import logging
+import sys
+import uuid
+
+from nameko.extensions import DependencyProvider
+from pythonjsonlogger.json import JsonFormatter
+
+REQUEST_ID_KEY = "request_id"
+request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
+
+
+def new_request_id() -> str:
+    return uuid.uuid4().hex
+
+
+class RequestIdFilter(logging.Filter):
+    def filter(self, record):
+        record.request_id = request_id_var.get()
+        return True
+
+
+def json_formatter(service: str) -> JsonFormatter:
+    """Used by ``configure_logging`` and by the services' ``LOGGING`` dictConfig."""
+    return JsonFormatter(
+        "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
+        rename_fields={"asctime": "ts", "levelname": "level", "name": "logger"},
+        static_fields={"service": service},
+    )
+
+
+def configure_logging(service: str, level: str = "INFO") -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(json_formatter(service))
+    handler.addFilter(RequestIdFilter())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+
+
+class RequestContext(DependencyProvider):
+    """Binds the caller's request id to the worker's log records; gives it to the worker."""
+
+    def worker_setup(self, worker_ctx):
+        rid = worker_ctx.data.get(REQUEST_ID_KEY) or _request_id_of_event(worker_ctx.args)
+        if not rid:
+            rid = new_request_id()
+            worker_ctx.data[REQUEST_ID_KEY] = rid
+        request_id_var.set(rid)
+
+    def get_dependency(self, worker_ctx):
+        return worker_ctx.data.get(REQUEST_ID_KEY)
+
+
+
+def _request_id_of_event(args) -> str | None:
+    """Events carry the request id in their envelope (see ``UnitOfWork.publish``)."""
+    if args and isinstance(args[0], dict):
+        return args[0].get(REQUEST_ID_KEY)
+    return None

@@ -1,0 +1,97 @@
+"""Reliable messaging: the outbox (publish after commit) and the inbox (skip duplicates).
+
+Each service calls ``messaging_tables(Base.metadata)`` in its models and mixes
+``OutboxRelay`` into its service class.
+"""
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from nameko.amqp.publish import Publisher, UndeliverableMessage
+from nameko.constants import AMQP_URI_CONFIG_KEY
+from nameko.dependency_providers import Config
+from nameko.events import get_event_exchange
+from nameko.timer import timer
+from sqlalchemy import (JSON, Boolean, Column, DateTime, Index, Integer, MetaData, String, Table,
+                        Uuid, select, text, update)
+
+from pedatt_common.db import utcnow
+from pedatt_common.logs import request_id_var
+
+log = logging.getLogger(__name__)
+
+UNROUTED_GIVE_UP_AFTER = timedelta(minutes=10)
+"""An event nobody is bound to is retried this long (a consumer may still be starting), then
+marked published-unrouted so it does not block the relay forever."""
+
+
+@dataclass(frozen=True)
+class MessagingTables:
+    outbox: Table
+    inbox: Table
+
+
+def messaging_tables(metadata: MetaData) -> MessagingTables:
+    outbox = Table(
+        "outbox", metadata,
+        Column("id", Uuid, primary_key=True),
+        Column("event_type", String(100), nullable=False),
+        Column("payload", JSON, nullable=False),
+        Column("created_at", DateTime(timezone=True), nullable=False),
+        Column("published_at", DateTime(timezone=True)),
+        Column("attempts", Integer, nullable=False, server_default=text("0")),
+        Column("unrouted", Boolean, nullable=False, server_default=text("false")),
+        Index("ix_outbox_pending", "created_at", postgresql_where=text("published_at IS NULL")),
+    )
+    inbox = Table(
+        "processed_messages", metadata,
+        Column("event_id", String(64), primary_key=True),
+        Column("handler", String(200), primary_key=True),
+        Column("processed_at", DateTime(timezone=True), nullable=False),
+    )
+    return MessagingTables(outbox, inbox)
+
+
+class OutboxRelay:
+    """Mixin for a service class with a ``db: Database`` dependency.
+
+    Publishes pending outbox rows in order, with publisher confirms, persistent and
+    mandatory: an event that reaches no queue stays pending (consumers may not have
+    declared their queues yet) instead of vanishing.
+    """
+
+    config = Config()
+    relay_batch = 100
+    _publisher = None
+
+    def _outbox_publisher(self):
+        cls = type(self)
+        if cls._publisher is None:
+            cls._publisher = Publisher(self.config[AMQP_URI_CONFIG_KEY], use_confirms=True)
+        return cls._publisher
+
+    @timer(interval=0.2)
+    def relay_outbox(self):
+        outbox = self.db.messaging.outbox
+        exchange = get_event_exchange(self.name)
+        publisher = self._outbox_publisher()
+        with self.db as uow:
+            rows = uow.session.execute(
+                select(outbox).where(outbox.c.published_at.is_(None))
+                .order_by(outbox.c.created_at).limit(self.relay_batch)
+                .with_for_update(skip_locked=True)).all()
+            for row in rows:
+                request_id_var.set(row.payload.get("request_id"))
+                try:
+                    publisher.publish(row.payload, exchange=exchange, routing_key=row.event_type,
+                                      mandatory=True, declare=[exchange])
+                    values = {"published_at": utcnow()}
+                except UndeliverableMessage:
+                    if utcnow() - row.created_at < UNROUTED_GIVE_UP_AFTER:
+                        values = {"attempts": row.attempts + 1}
+                    else:
+                        log.warning("event %s reached no queue; giving up", row.event_type)
+                        values = {"published_at": utcnow(), "unrouted": True}
+                uow.session.execute(update(outbox).where(outbox.c.id == row.id).values(**values))
+                if "attempts" in values:
+                    break  # keep per-service order: do not overtake an unrouted event

@@ -1,0 +1,74 @@
+"""Pytest fixtures the services share (loaded as the ``pedatt`` pytest plugin).
+
+A service's ``tests/conftest.py`` defines the ``service_name`` fixture; then:
+
+- ``db_connection``: a connection to the service's test database, migrated once per session
+  with alembic, inside a transaction that is rolled back after the test;
+- ``amqp_config``: nameko config for the test vhost of the real RabbitMQ;
+- ``start_service(ServiceClass)``: a real nameko container bound to ``db_connection``.
+"""
+import os
+
+import pytest
+from nameko.testing.utils import get_extension
+from sqlalchemy import create_engine, text
+
+from pedatt_common import config
+from pedatt_common.db import Database
+from pedatt_common.dbadmin import ensure_database, migrate
+
+# PEDATT_TEST_SLOT lets several test runs share one machine (separate databases, vhost, ports).
+TEST_SLOT = os.environ.get("PEDATT_TEST_SLOT", "")
+TEST_DB_PREFIX = f"pedatt_test{TEST_SLOT}_"
+TEST_VHOST = f"pedatt_test{TEST_SLOT}"
+
+
+def pytest_configure(config):  # noqa: ARG001 - pytest hook signature
+    os.environ.setdefault("PEDATT_DB_PREFIX", TEST_DB_PREFIX)
+    os.environ.setdefault("PEDATT_AMQP_URI", f"amqp://guest:guest@127.0.0.1:5672/{TEST_VHOST}")
+
+
+@pytest.fixture(scope="session")
+def db_engine(service_name):
+    url = config.database_url(service_name)
+    ensure_database(url)
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    with engine.begin() as conn:
+        migrate(service_name, connection=conn)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def db_connection(db_engine):
+    connection = db_engine.connect()
+    transaction = connection.begin()
+    try:
+        yield connection
+    finally:
+        transaction.rollback()
+        connection.close()
+
+
+@pytest.fixture
+def amqp_config():
+    return {"AMQP_URI": config.amqp_uri()}
+
+
+@pytest.fixture
+def start_service(container_factory, db_connection, amqp_config):
+    def start(service_cls, extra_config=None):
+        container = container_factory(service_cls, {**amqp_config, **(extra_config or {})})
+        get_extension(container, Database).bind_to(db_connection)
+        container.start()
+        return container
+    return start
+
+
+@pytest.fixture
+def rpc_client(amqp_config):
+    from nameko.standalone.rpc import ClusterRpcProxy
+    with ClusterRpcProxy(amqp_config, timeout=10) as proxy:
+        yield proxy

@@ -1,0 +1,1 @@
+"""Errors of the documents service (subclasses of the common ones)."""

@@ -1,0 +1,1 @@
+"""HTTP routes, one module per area; importing a module registers its routes on ``api``."""

@@ -1,0 +1,1 @@
+"""PedAtt identity service: Users, passwords, login, tokens, memberships and roles."""

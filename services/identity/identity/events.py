@@ -1,0 +1,1 @@
+"""Events the identity service publishes: its public contract (names and payload fields)."""

@@ -1,0 +1,1 @@
+"""Errors of the identity service (subclasses of the common ones)."""

@@ -1,0 +1,1 @@
+"""PedAtt organizations service: Organizations, their settings, HR (staff and role assignments) and staff profiles."""

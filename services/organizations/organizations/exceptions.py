@@ -1,0 +1,1 @@
+"""Errors of the organizations service (subclasses of the common ones)."""
