@@ -50,3 +50,19 @@ def test_killed_service_gives_503_then_recovers(stack, gateway, service):
         stack.start_service(service)
     stack.wait_ready(timeout=60)
     assert gateway.get("/api/v1/ping").status_code == 200
+
+
+def test_request_id_follows_the_call_into_the_service_log(stack, gateway):
+    import json
+    gateway.get("/api/v1/ping", headers={"X-Request-Id": "trace-e2e-42"})
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        lines = (stack.log_dir / "identity.log").read_text().splitlines()
+        records = [json.loads(line) for line in lines if line.startswith("{")]
+        hits = [r for r in records if r.get("request_id") == "trace-e2e-42"]
+        if hits:
+            assert hits[0]["message"] == "identity.ping" and hits[0]["kind"] == "rpc"
+            assert hits[0]["service"] == "identity"
+            return
+        time.sleep(0.2)
+    raise AssertionError("identity never logged the gateway's request id")

@@ -6,12 +6,16 @@ every RPC call a worker makes; events carry it in their envelope (see ``messagin
 import contextvars
 import logging
 import sys
+import time
 import uuid
 
+from nameko.events import EventHandler
 from nameko.extensions import DependencyProvider
+from nameko.timer import Timer
 from pythonjsonlogger.json import JsonFormatter
 
 REQUEST_ID_KEY = "request_id"
+_call_log = logging.getLogger("pedatt.calls")
 request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
 
 
@@ -44,9 +48,14 @@ def configure_logging(service: str, level: str = "INFO") -> None:
 
 
 class RequestContext(DependencyProvider):
-    """Binds the caller's request id to the worker's log records; gives it to the worker."""
+    """Binds the caller's request id to the worker's log records; gives it to the worker;
+    logs one line per RPC call and handled event (timers stay quiet)."""
+
+    def __init__(self):
+        self._started = {}
 
     def worker_setup(self, worker_ctx):
+        self._started[worker_ctx] = time.perf_counter()
         rid = worker_ctx.data.get(REQUEST_ID_KEY) or _request_id_of_event(worker_ctx.args)
         if not rid:
             rid = new_request_id()
@@ -55,6 +64,17 @@ class RequestContext(DependencyProvider):
 
     def get_dependency(self, worker_ctx):
         return worker_ctx.data.get(REQUEST_ID_KEY)
+
+    def worker_result(self, worker_ctx, result=None, exc_info=None):
+        started = self._started.pop(worker_ctx, None)
+        entrypoint = worker_ctx.entrypoint
+        if started is None or isinstance(entrypoint, Timer):
+            return
+        _call_log.info("%s.%s", worker_ctx.service_name, entrypoint.method_name, extra={
+            "kind": "event" if isinstance(entrypoint, EventHandler) else "rpc",
+            "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+            "error": type(exc_info[1]).__name__ if exc_info else None,
+        })
 
 
 
