@@ -4,6 +4,7 @@ Each service calls ``messaging_tables(Base.metadata)`` in its models and mixes
 ``OutboxRelay`` into its service class.
 """
 import logging
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -23,6 +24,10 @@ log = logging.getLogger(__name__)
 UNROUTED_GIVE_UP_AFTER = timedelta(minutes=10)
 """An event nobody is bound to is retried this long (a consumer may still be starting), then
 marked published-unrouted so it does not block the relay forever."""
+
+UNROUTED_RETRY_SECONDS = 1.0
+"""How often the oldest unrouted event of a type is tried again; meanwhile later events of
+that type wait behind it and events of other types go on."""
 
 
 @dataclass(frozen=True)
@@ -57,7 +62,9 @@ class OutboxRelay:
 
     Publishes pending outbox rows in order, with publisher confirms, persistent and
     mandatory: an event that reaches no queue stays pending (consumers may not have
-    declared their queues yet) instead of vanishing.
+    declared their queues yet) instead of vanishing. Order is kept per event type (each
+    consumer queue is bound to one type): an unrouted event holds back later events of its
+    own type only, never those of other types.
     """
 
     config = Config()
@@ -70,28 +77,44 @@ class OutboxRelay:
             cls._publisher = Publisher(self.config[AMQP_URI_CONFIG_KEY], use_confirms=True)
         return cls._publisher
 
+    def _held_event_types(self) -> dict:
+        """Event type -> monotonic time of the next attempt of its oldest (unrouted) event."""
+        cls = type(self)
+        if "_held_types" not in cls.__dict__:
+            cls._held_types = {}
+        return cls._held_types
+
     @timer(interval=0.2)
     def relay_outbox(self):
         outbox = self.db.messaging.outbox
-        exchange = get_event_exchange(self.name)
+        exchange = get_event_exchange(self.name, self.config)
         publisher = self._outbox_publisher()
+        held = self._held_event_types()
+        now = time.monotonic()
+        query = select(outbox).where(outbox.c.published_at.is_(None))
+        waiting = [event_type for event_type, retry_at in held.items() if retry_at > now]
+        if waiting:
+            query = query.where(outbox.c.event_type.not_in(waiting))
+        blocked = set()
         with self.db as uow:
             rows = uow.session.execute(
-                select(outbox).where(outbox.c.published_at.is_(None))
-                .order_by(outbox.c.created_at).limit(self.relay_batch)
+                query.order_by(outbox.c.created_at).limit(self.relay_batch)
                 .with_for_update(skip_locked=True)).all()
             for row in rows:
+                if row.event_type in blocked:
+                    continue  # keep per-type order: do not overtake an unrouted event
                 request_id_var.set(row.payload.get("request_id"))
                 try:
                     publisher.publish(row.payload, exchange=exchange, routing_key=row.event_type,
                                       mandatory=True, declare=[exchange])
                     values = {"published_at": utcnow()}
+                    held.pop(row.event_type, None)
                 except UndeliverableMessage:
                     if utcnow() - row.created_at < UNROUTED_GIVE_UP_AFTER:
                         values = {"attempts": row.attempts + 1}
+                        blocked.add(row.event_type)
+                        held[row.event_type] = now + UNROUTED_RETRY_SECONDS
                     else:
                         log.warning("event %s reached no queue; giving up", row.event_type)
                         values = {"published_at": utcnow(), "unrouted": True}
                 uow.session.execute(update(outbox).where(outbox.c.id == row.id).values(**values))
-                if "attempts" in values:
-                    break  # keep per-service order: do not overtake an unrouted event
