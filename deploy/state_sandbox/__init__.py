@@ -1,0 +1,1 @@
+"""The state-service sandbox: ``python -m deploy.state_sandbox`` (see ``server.py``)."""
