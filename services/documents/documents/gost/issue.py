@@ -1,0 +1,197 @@
+"""Make GOST 34.10-2015 material: certificates, CRLs and CMS SignedData (Kalkan/NCALayer layout).
+
+For tests and the dev test PKI ("the demo director can sign with GOST"); production never signs.
+Byte order as the НУЦ РК uses it: public key x‖y and signature r‖s, each little-endian.
+"""
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta, timezone
+
+from asn1crypto import algos, cms, core, crl as a_crl, keys as a_keys, x509
+
+from . import _asn1, oids
+from .keys import GostPrivateKey
+from .streebog import streebog
+
+_asn1.register()
+
+
+def _sig_oid(key: GostPrivateKey) -> str:
+    return oids.SIG_2015_512 if key.public.bits == 512 else oids.SIG_2015_256
+
+
+def _hash_oid(key: GostPrivateKey) -> str:
+    return oids.HASH_STREEBOG_512 if key.public.bits == 512 else oids.HASH_STREEBOG_256
+
+
+def _sig_alg(key: GostPrivateKey):
+    return {"algorithm": _sig_oid(key), "parameters": core.Null()}
+
+
+def sign_bytes(key: GostPrivateKey, data: bytes) -> bytes:
+    """Kazakh-format GOST signature over ``data`` (Streebog of the key's size)."""
+    return key.sign_digest(streebog(data, key.public.bits))
+
+
+def name(**attrs) -> x509.Name:
+    """x509.Name from asn1crypto attribute names (common_name, surname, serial_number, given_name,
+    country_name, organization_name, organizational_unit_name, email_address), UTF8String values."""
+    return x509.Name.build(attrs)
+
+
+def make_certificate(*, subject: x509.Name, public_key, issuer_key: GostPrivateKey,
+                     issuer_cert: x509.Certificate | bytes | None = None,
+                     not_before: datetime | None = None, not_after: datetime | None = None,
+                     serial: int | None = None, ca: bool = False, path_len: int | None = None,
+                     key_usage: set[str] | None = None, ext_key_usage: list[str] | None = None,
+                     policies: list[str] | None = None, crl_url: str | None = None,
+                     ocsp_url: str | None = None) -> bytes:
+    """Issue a certificate signed with ``issuer_key`` (self-signed when ``issuer_cert`` is None).
+
+    ``public_key`` is a GostPublicKey (or anything with ``to_spki_der()``) or an asn1crypto
+    PublicKeyInfo / DER SPKI (e.g. an RSA key: mixed chains).
+    """
+    now = datetime.now(timezone.utc)
+    not_before = not_before or now - timedelta(days=1)
+    not_after = not_after or now + timedelta(days=365)
+    if hasattr(public_key, "to_spki_der"):
+        spki = a_keys.PublicKeyInfo.load(public_key.to_spki_der())
+    elif isinstance(public_key, a_keys.PublicKeyInfo):
+        spki = public_key
+    else:
+        spki = a_keys.PublicKeyInfo.load(bytes(public_key))
+    if isinstance(issuer_cert, (bytes, bytearray)):
+        issuer_cert = x509.Certificate.load(bytes(issuer_cert))
+    issuer_name = issuer_cert.subject if issuer_cert is not None else subject
+    ski = spki.sha1
+    exts = [
+        {"extn_id": "basic_constraints", "critical": True,
+         "extn_value": {"ca": ca, "path_len_constraint": path_len if ca else None}},
+        {"extn_id": "key_usage", "critical": True,
+         "extn_value": key_usage or ({"key_cert_sign", "crl_sign"} if ca
+                                     else {"digital_signature", "non_repudiation"})},
+        {"extn_id": "key_identifier", "critical": False, "extn_value": ski},
+    ]
+    aki_src = issuer_cert.key_identifier if issuer_cert is not None else ski
+    exts.append({"extn_id": "authority_key_identifier", "critical": False,
+                 "extn_value": {"key_identifier": aki_src}})
+    if ext_key_usage:
+        exts.append({"extn_id": "extended_key_usage", "critical": False, "extn_value": ext_key_usage})
+    if policies:
+        exts.append({"extn_id": "certificate_policies", "critical": False,
+                     "extn_value": [{"policy_identifier": p} for p in policies]})
+    if crl_url:
+        exts.append({"extn_id": "crl_distribution_points", "critical": False, "extn_value": [
+            {"distribution_point": {"full_name": [{"uniform_resource_identifier": crl_url}]}}]})
+    if ocsp_url:
+        exts.append({"extn_id": "authority_information_access", "critical": False, "extn_value": [
+            {"access_method": "ocsp", "access_location": {"uniform_resource_identifier": ocsp_url}}]})
+    tbs = x509.TbsCertificate({
+        "version": "v3",
+        "serial_number": serial if serial is not None else secrets.randbits(159),
+        "signature": _sig_alg(issuer_key),
+        "issuer": issuer_name,
+        "validity": {"not_before": x509.Time({"utc_time": not_before}),
+                     "not_after": x509.Time({"utc_time": not_after})},
+        "subject": subject,
+        "subject_public_key_info": spki,
+        "extensions": exts,
+    })
+    tbs_der = tbs.dump()
+    cert = x509.Certificate({
+        "tbs_certificate": tbs,
+        "signature_algorithm": _sig_alg(issuer_key),
+        "signature_value": sign_bytes(issuer_key, tbs_der),
+    })
+    return cert.dump()
+
+
+def make_crl(*, issuer_cert, issuer_key: GostPrivateKey, revoked: list[tuple[int, datetime]] = (),
+             this_update: datetime | None = None, next_update: datetime | None = None,
+             number: int = 1) -> bytes:
+    """A GOST-signed CRL of ``issuer_cert`` listing ``(serial, revocation time)`` pairs."""
+    if isinstance(issuer_cert, (bytes, bytearray)):
+        issuer_cert = x509.Certificate.load(bytes(issuer_cert))
+    now = datetime.now(timezone.utc)
+    this_update = this_update or now - timedelta(hours=1)
+    next_update = next_update or now + timedelta(days=7)
+    tbs = a_crl.TbsCertList({
+        "version": "v2",
+        "signature": _sig_alg(issuer_key),
+        "issuer": issuer_cert.subject,
+        "this_update": x509.Time({"utc_time": this_update}),
+        "next_update": x509.Time({"utc_time": next_update}),
+        "revoked_certificates": [
+            {"user_certificate": s, "revocation_date": x509.Time({"utc_time": t})} for s, t in revoked
+        ] or None,
+        "crl_extensions": [
+            {"extn_id": "crl_number", "critical": False, "extn_value": number},
+            {"extn_id": "authority_key_identifier", "critical": False,
+             "extn_value": {"key_identifier": issuer_cert.key_identifier}},
+        ],
+    })
+    return a_crl.CertificateList({
+        "tbs_cert_list": tbs,
+        "signature_algorithm": _sig_alg(issuer_key),
+        "signature": sign_bytes(issuer_key, tbs.dump()),
+    }).dump()
+
+
+def _signer_info(content_digest: bytes, key: GostPrivateKey, cert: x509.Certificate,
+                 signing_time: datetime | None):
+    attrs = cms.CMSAttributes([
+        {"type": "content_type", "values": ["data"]},
+        {"type": "signing_time", "values": [cms.Time({"utc_time": signing_time or datetime.now(timezone.utc)})]},
+        {"type": "message_digest", "values": [content_digest]},
+    ])
+    signed_set = b"\x31" + attrs.dump()[1:]  # DER SET OF: same bytes as the [0] IMPLICIT field
+    return cms.SignerInfo({
+        "version": "v1",
+        "sid": cms.SignerIdentifier({"issuer_and_serial_number": {
+            "issuer": cert.issuer, "serial_number": cert.serial_number}}),
+        "digest_algorithm": {"algorithm": _hash_oid(key)},
+        "signed_attrs": attrs,
+        "signature_algorithm": {"algorithm": _sig_oid(key)},
+        "signature": sign_bytes(key, signed_set),
+    })
+
+
+def sign_cms(content: bytes, key: GostPrivateKey, cert, *, detached: bool = True,
+             signing_time: datetime | None = None, extra_certs=()) -> bytes:
+    """CMS SignedData (DER ContentInfo) with one GOST signer, as NCALayer's createCMSSignature makes it:
+    signed attributes contentType, signingTime, messageDigest (Streebog); signer certificate embedded."""
+    cert = cert if isinstance(cert, x509.Certificate) else x509.Certificate.load(bytes(cert))
+    extra = [c if isinstance(c, x509.Certificate) else x509.Certificate.load(bytes(c)) for c in extra_certs]
+    si = _signer_info(streebog(content, key.public.bits), key, cert, signing_time)
+    sd = cms.SignedData({
+        "version": "v1",
+        "digest_algorithms": [{"algorithm": _hash_oid(key)}],
+        "encap_content_info": {"content_type": "data", "content": None if detached else content},
+        "certificates": [cert] + extra,
+        "signer_infos": [si],
+    })
+    return cms.ContentInfo({"content_type": "signed_data", "content": sd}).dump()
+
+
+def add_signer(cms_der: bytes, content: bytes, key: GostPrivateKey, cert, *,
+               signing_time: datetime | None = None) -> bytes:
+    """Add one more GOST SignerInfo (e.g. the director after the teacher) to an existing CMS."""
+    cert = cert if isinstance(cert, x509.Certificate) else x509.Certificate.load(bytes(cert))
+    ci = cms.ContentInfo.load(bytes(cms_der))
+    sd = ci["content"]
+    si = _signer_info(streebog(content, key.public.bits), key, cert, signing_time)
+    digest_algs = [a for a in sd["digest_algorithms"]]
+    if all(a["algorithm"].dotted != _hash_oid(key) for a in digest_algs):
+        digest_algs.append(algos.DigestAlgorithm({"algorithm": _hash_oid(key)}))
+    certs = list(sd["certificates"]) if sd["certificates"].native is not None else []
+    if all(c.chosen.dump() != cert.dump() for c in certs):
+        certs.append(cms.CertificateChoices({"certificate": cert}))
+    new_sd = cms.SignedData({
+        "version": sd["version"].native,
+        "digest_algorithms": digest_algs,
+        "encap_content_info": sd["encap_content_info"],
+        "certificates": certs,
+        "signer_infos": list(sd["signer_infos"]) + [si],
+    })
+    return cms.ContentInfo({"content_type": "signed_data", "content": new_sd}).dump()
