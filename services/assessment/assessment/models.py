@@ -23,6 +23,7 @@ class Review(Base):
     teacher_id: Mapped[str | None] = mapped_column(String(64))
     teacher_name: Mapped[str | None] = mapped_column(String(300))
     target_category: Mapped[str | None] = mapped_column(String(64))
+    checklist: Mapped[list] = mapped_column(JSON, default=list)
     status: Mapped[str] = mapped_column(String(32))
     submission_number: Mapped[int] = mapped_column(Integer, server_default=text("1"))
     assessor_id: Mapped[str | None] = mapped_column(String(64))

@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-12-04 20:27:26.937089
+Create Date: 2026-12-04
 """
 from alembic import op
 import sqlalchemy as sa
@@ -103,6 +103,7 @@ def upgrade() -> None:
     sa.Column('teacher_id', sa.String(length=64), nullable=True),
     sa.Column('teacher_name', sa.String(length=300), nullable=True),
     sa.Column('target_category', sa.String(length=64), nullable=True),
+    sa.Column('checklist', sa.JSON(), nullable=False),
     sa.Column('status', sa.String(length=32), nullable=False),
     sa.Column('submission_number', sa.Integer(), server_default=sa.text('1'), nullable=False),
     sa.Column('assessor_id', sa.String(length=64), nullable=True),
