@@ -73,6 +73,7 @@ class Stack:
     amqp_uri: str = "amqp://guest:guest@127.0.0.1:5672/"
     db_prefix: str = "pedatt_"
     document_instances: int = 1
+    sandbox_port: int | None = None  # the state-service sandbox; default 8090 / gateway + 5
     log_dir: Path = ROOT / ".run" / "logs"
     extra_env: dict = field(default_factory=dict)
     processes: dict = field(default_factory=dict)
@@ -87,9 +88,18 @@ class Stack:
             "PEDATT_S3_ENDPOINT": os.environ.get("PEDATT_S3_ENDPOINT")
             or f"http://127.0.0.1:{self.s3_port}",
             "PYTHONUNBUFFERED": "1",
+            "PEDATT_SANDBOX_PORT": str(self.state_sandbox_port),
+            "PEDATT_SANDBOX_STATE_FILE": str(self.log_dir / "state_sandbox.json"),
+            "PEDATT_STATE_SERVICE_URL": f"http://127.0.0.1:{self.state_sandbox_port}",
         })
         env.update(self.extra_env)
         return env
+
+    @property
+    def state_sandbox_port(self) -> int:
+        if self.sandbox_port is not None:
+            return self.sandbox_port
+        return 8090 if self.gateway_port == 8000 else self.gateway_port + 5
 
     @property
     def gateway_url(self) -> str:
@@ -103,6 +113,7 @@ class Stack:
         if not os.environ.get("PEDATT_S3_ENDPOINT"):
             self.start_s3()
         self.migrate()
+        self.start_sandbox()
         for service in SERVICES:
             self.start_service(service)
         self.start_gateway()
@@ -116,6 +127,14 @@ class Stack:
             return  # already served (e.g. a previous run's server or a real MinIO)
         self._spawn("s3", [str(VENV_BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(self.s3_port)])
         wait_for(lambda: port_open(self.s3_port), 30, f"S3 server on port {self.s3_port}")
+
+    def start_sandbox(self) -> None:
+        """The state-service sandbox (deploy/state_sandbox) the assessment service sends to."""
+        if port_open(self.state_sandbox_port):
+            return  # already served (e.g. a previous run's sandbox)
+        self._spawn("state_sandbox", [sys.executable, "-m", "deploy.state_sandbox"])
+        wait_for(lambda: port_open(self.state_sandbox_port), 30,
+                 f"the state-service sandbox on port {self.state_sandbox_port}")
 
     def migrate(self) -> None:
         subprocess.run([sys.executable, "-m", "pedatt_common.dbadmin", *SERVICES],
