@@ -11,11 +11,13 @@ def _first(mapping: dict, *keys, default=None):
 
 
 def checklist_items(application: dict) -> list[dict]:
-    """``[{code, title, required, head_certification}]`` for the application's category."""
-    completeness = application.get("completeness") or {}
-    raw = completeness.get("items") or application.get("checklist") or []
+    """``[{code, title, required, head_certification}]`` for the application's category
+    (``portfolio`` of applications.get_application: the checklist items with their documents)."""
+    raw = application.get("portfolio") or application.get("checklist") or []
     items = []
     for item in raw:
+        if "code" not in item:
+            continue
         required = item.get("required")
         if required is None:
             required = item.get("requirement") == "mandatory"
@@ -23,6 +25,12 @@ def checklist_items(application: dict) -> list[dict]:
                       "required": bool(required),
                       "head_certification": bool(item.get("head_certification"))})
     return items
+
+
+def submission_number(application: dict) -> int | None:
+    sub = application.get("submission") or {}
+    return _first(sub, "number") or application.get("submission_count") \
+        or application.get("submission_number")
 
 
 def portfolio_documents(application: dict) -> list[dict]:
@@ -44,29 +52,32 @@ def _portfolio_doc(d: dict, item_code) -> dict:
     return {"portfolio_document_id": str(_first(d, "id", "portfolio_document_id", default="")),
             "document_id": str(_first(d, "document_id", "id")),
             "item_code": d.get("item_code") or item_code,
+            "version": _first(d, "document_version", "version"),
             "head_signed": bool(d.get("head_signed")),
+            "head_signer_iin": d.get("head_signer_iin"),
             "head_signature_id": _first(d, "head_signature_id", "signature_id")}
 
 
 def application_signature(application: dict) -> dict:
-    """``{kind: "eds"|"paper", valid, signer_iin}`` of the application itself."""
-    sig = _first(application, "signature", "submission", default={}) or {}
-    kind = _first(sig, "kind", "signature_kind") or application.get("signature_kind") or "eds"
-    report = sig.get("report") if isinstance(sig.get("report"), dict) else sig
-    valid = _first(report, "valid", "signature_valid")
-    if valid is None and kind == "eds":
-        valid = bool(_first(sig, "signature_id", "id"))
-    signer = None
-    for s in (report.get("signers") or []) if isinstance(report, dict) else []:
-        signer = (s.get("identity") or {}).get("iin") or signer
-    return {"kind": kind, "valid": bool(valid), "signer_iin": signer,
-            "signature_id": _first(sig, "signature_id", "id")}
+    """``{kind: "eds"|"paper", valid, signer_iin}`` of the application itself (the
+    ``submission`` of applications.get_application)."""
+    sub = application.get("submission") or {}
+    kind = sub.get("signature_kind") or "eds"
+    report = sub.get("signature") or {}
+    if kind == "paper":
+        return {"kind": "paper", "valid": bool(report.get("document_id")), "signer_iin": None,
+                "canonical_sha256": sub.get("canonical_sha256")}
+    signers = report.get("signers") or []
+    return {"kind": kind, "valid": bool(report.get("valid")),
+            "signer_iin": next((x.get("iin") for x in signers if x.get("iin")), None),
+            "signers": signers, "moment": report.get("moment"),
+            "canonical_sha256": sub.get("canonical_sha256")}
 
 
 def signature_summary(report: dict) -> dict:
     signers = []
     for s in report.get("signers") or []:
-        ident = s.get("identity") or {}
+        ident = s.get("identity") or s  # full report or the documents service's summary
         signers.append({"iin": ident.get("iin"), "bin": ident.get("bin"),
                         "name": ident.get("common_name"), "roles": ident.get("roles") or [],
                         "subject_type": ident.get("subject_type"), "valid": s.get("valid")})
@@ -97,7 +108,7 @@ def enrich_documents(portfolio: list[dict], documents: dict[str, dict]) -> list[
         head = head_signature(sigs, p.get("head_signature_id"))
         out.append({**p, "filename": doc.get("filename"), "content_type": doc.get("content_type"),
                     "size": doc.get("size"), "sha256": doc.get("sha256"),
-                    "version": doc.get("current_version"), "signatures": sigs,
+                    "version": p.get("version") or doc.get("current_version"), "signatures": sigs,
                     "head_signature": head,
                     "head_signed": p["head_signed"] or bool(head and head["valid"])})
     return out
@@ -112,10 +123,11 @@ def build_package(application: dict, items: list[dict], documents: list[dict],
         "service": "Приём документов для прохождения аттестации педагогов",
         "application": {
             "id": str(application.get("id")),
-            "submission_number": application.get("submission_number"),
+            "submission_number": submission_number(application),
             "target_category": application.get("target_category"),
             "edition_code": application.get("edition_code"),
-            "canonical_sha256": application.get("canonical_sha256"),
+            "canonical_sha256": app_signature.get("canonical_sha256")
+            or application.get("canonical_sha256"),
             "form": form,
             "signature": app_signature,
         },

@@ -111,8 +111,8 @@ class AssessmentService(ServiceBase):
         review.teacher_name = form.get("full_name") or app.get("teacher_name") or review.teacher_name
         review.target_category = app.get("target_category") or review.target_category
         review.checklist = portfolio.checklist_items(app)
-        if app.get("submission_number"):
-            review.submission_number = int(app["submission_number"])
+        if portfolio.submission_number(app):
+            review.submission_number = int(portfolio.submission_number(app))
         if app.get("submitted_at") and review.submitted_at is None:
             review.submitted_at = datetime.fromisoformat(app["submitted_at"])
 
@@ -281,7 +281,7 @@ class AssessmentService(ServiceBase):
                 "application": {"id": str(app_id), "status": app.get("status"),
                                 "target_category": app.get("target_category"),
                                 "form": app.get("form") or {}, "signature": app_sig,
-                                "submission_number": app.get("submission_number")},
+                                "submission_number": portfolio.submission_number(app)},
                 "review": self._review_dict(review) if review else None,
                 "items": sheet,
                 "blockers": domain.accept_blockers(items, docs, marks, app_sig),
