@@ -12,7 +12,7 @@ from asn1crypto import algos, cms, core, crl as a_crl, keys as a_keys, x509
 
 from . import _asn1, oids
 from .keys import GostPrivateKey
-from .streebog import streebog
+from .hashing import streebog
 
 _asn1.register()
 
@@ -46,7 +46,7 @@ def make_certificate(*, subject: x509.Name, public_key, issuer_key: GostPrivateK
                      serial: int | None = None, ca: bool = False, path_len: int | None = None,
                      key_usage: set[str] | None = None, ext_key_usage: list[str] | None = None,
                      policies: list[str] | None = None, crl_url: str | None = None,
-                     ocsp_url: str | None = None) -> bytes:
+                     ocsp_url: str | None = None, subject_key_id: bytes | None = None) -> bytes:
     """Issue a certificate signed with ``issuer_key`` (self-signed when ``issuer_cert`` is None).
 
     ``public_key`` is a GostPublicKey (or anything with ``to_spki_der()``) or an asn1crypto
@@ -64,7 +64,7 @@ def make_certificate(*, subject: x509.Name, public_key, issuer_key: GostPrivateK
     if isinstance(issuer_cert, (bytes, bytearray)):
         issuer_cert = x509.Certificate.load(bytes(issuer_cert))
     issuer_name = issuer_cert.subject if issuer_cert is not None else subject
-    ski = spki.sha1
+    ski = subject_key_id or spki.sha1
     exts = [
         {"extn_id": "basic_constraints", "critical": True,
          "extn_value": {"ca": ca, "path_len_constraint": path_len if ca else None}},
@@ -73,7 +73,7 @@ def make_certificate(*, subject: x509.Name, public_key, issuer_key: GostPrivateK
                                      else {"digital_signature", "non_repudiation"})},
         {"extn_id": "key_identifier", "critical": False, "extn_value": ski},
     ]
-    aki_src = issuer_cert.key_identifier if issuer_cert is not None else ski
+    aki_src = (issuer_cert.key_identifier or issuer_cert.public_key.sha1) if issuer_cert is not None else ski
     exts.append({"extn_id": "authority_key_identifier", "critical": False,
                  "extn_value": {"key_identifier": aki_src}})
     if ext_key_usage:
@@ -83,10 +83,12 @@ def make_certificate(*, subject: x509.Name, public_key, issuer_key: GostPrivateK
                      "extn_value": [{"policy_identifier": p} for p in policies]})
     if crl_url:
         exts.append({"extn_id": "crl_distribution_points", "critical": False, "extn_value": [
-            {"distribution_point": {"full_name": [{"uniform_resource_identifier": crl_url}]}}]})
+            {"distribution_point": x509.DistributionPointName(
+                name="full_name", value=[x509.GeneralName(name="uniform_resource_identifier", value=crl_url)])}]})
     if ocsp_url:
         exts.append({"extn_id": "authority_information_access", "critical": False, "extn_value": [
-            {"access_method": "ocsp", "access_location": {"uniform_resource_identifier": ocsp_url}}]})
+            {"access_method": "ocsp",
+             "access_location": x509.GeneralName(name="uniform_resource_identifier", value=ocsp_url)}]})
     tbs = x509.TbsCertificate({
         "version": "v3",
         "serial_number": serial if serial is not None else secrets.randbits(159),

@@ -13,7 +13,7 @@ from asn1crypto import cms, pem, x509
 from . import oids
 from .errors import GostError, LegacyAlgorithmNotSupported
 from .keys import GostPublicKey, parse_gost_public_key
-from .streebog import streebog
+from .hashing import streebog
 
 # signature OID -> Streebog bits; the key OIDs also show up in signatureAlgorithm (Kalkan does this)
 _SIG_BITS = {
