@@ -4,6 +4,7 @@ from marshmallow import Schema, fields
 from gateway.api import api
 from gateway.routes.reference import RuSchema
 from gateway.rpc import rpc
+from pedatt_common.errors import PermissionDenied
 
 
 class PersonInSchema(RuSchema):
@@ -120,6 +121,8 @@ def get_organization(actor, organization_id):
 @api.route("/organization", response=OrganizationSchema, tag="settings", errors=(403,))
 def get_current_organization(actor):
     """The caller's active organization (X-Organization-Id or the first membership)."""
+    if not actor.organization_id:
+        raise PermissionDenied("Выберите организацию: вы не состоите ни в одной")
     return rpc.call("organizations", "get_organization", actor.to_rpc(), actor.organization_id)
 
 
