@@ -35,7 +35,13 @@ def fast_available() -> bool:
 
 class _PureStreebog:
     def __init__(self, bits: int):
-        from gostcrypto import gosthash  # imported lazily: only the fallback needs it
+        try:
+            from gostcrypto import gosthash  # imported lazily: only the fallback needs it
+        except ImportError as exc:  # pragma: no cover - depends on the machine
+            from .errors import GostError
+
+            raise GostError("Стрибог недоступен: нет ни провайдера OpenSSL GOST (libengine-gost-openssl), "
+                            "ни пакета gostcrypto", "GOST_UNAVAILABLE") from exc
 
         self._h = gosthash.new("streebog512" if bits == 512 else "streebog256")
         self.digest_size = bits // 8

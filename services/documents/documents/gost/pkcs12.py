@@ -185,3 +185,60 @@ def load_pkcs12(data: bytes, password: str) -> tuple[GostPrivateKey | None, list
 
 
 __all__ = ["load_pkcs12", "parse_gost_private_key"]
+
+
+def dump_pkcs12(key: GostPrivateKey, cert_der: bytes, password: str, *, chain=(), iterations: int = 2048,
+                friendly_name: str | None = None) -> bytes:
+    """Write a PKCS#12 in the layout Kalkan/NCALayer produce (key bag: pbeWithSHAAnd3-KeyTripleDES-CBC,
+    certificates in a plain bag, SHA-1 MAC), so a dev-PKI GOST key can be used like an NCA ``.p12``."""
+    import os
+
+    from asn1crypto import algos, cms, core, x509
+    from cryptography.hazmat.decrepit.ciphers.algorithms import TripleDES
+    from cryptography.hazmat.primitives import padding
+    from cryptography.hazmat.primitives.ciphers import Cipher, modes
+
+    pw = _bmp(password)
+    salt = os.urandom(20)
+    k3 = _pkcs12_kdf("sha1", pw, salt, iterations, 24, 1)
+    iv = _pkcs12_kdf("sha1", pw, salt, iterations, 8, 2)
+    padder = padding.PKCS7(64).padder()
+    plain = padder.update(key.to_pkcs8_der()) + padder.finalize()
+    enc = Cipher(TripleDES(k3), modes.CBC(iv)).encryptor()
+    encrypted = enc.update(plain) + enc.finalize()
+    cert = x509.Certificate.load(bytes(cert_der))
+    local_id = cert.public_key.sha1
+    attrs = [{"type": "local_key_id", "values": [local_id]}]
+    if friendly_name:
+        attrs.append({"type": "friendly_name", "values": [friendly_name]})
+    key_bag = a_p12.SafeBag({
+        "bag_id": "pkcs8_shrouded_key_bag",
+        "bag_value": a_p12.EncryptedPrivateKeyInfo({
+            "encryption_algorithm": algos.EncryptionAlgorithm({
+                "algorithm": "pkcs12_sha1_tripledes_3key",
+                "parameters": {"salt": salt, "iterations": iterations}}),
+            "encrypted_data": encrypted}),
+        "bag_attributes": attrs,
+    })
+    cert_bags = [a_p12.SafeBag({"bag_id": "cert_bag",
+                                "bag_value": a_p12.CertBag({"cert_id": "x509", "cert_value": core.ParsableOctetString(
+                                    c if isinstance(c, bytes) else c.dump())}),
+                                "bag_attributes": attrs if i == 0 else []})
+                 for i, c in enumerate([bytes(cert_der)] + [bytes(c) for c in chain])]
+    safes = a_p12.AuthenticatedSafe([
+        cms.ContentInfo({"content_type": "data", "content": a_p12.SafeContents([key_bag]).dump()}),
+        cms.ContentInfo({"content_type": "data", "content": a_p12.SafeContents(cert_bags).dump()}),
+    ])
+    content = safes.dump()
+    mac_salt = os.urandom(20)
+    mkey = _pkcs12_kdf("sha1", pw, mac_salt, iterations, 20, 3)
+    return a_p12.Pfx({
+        "version": "v3",
+        "auth_safe": {"content_type": "data", "content": content},
+        "mac_data": {"mac": {"digest_algorithm": {"algorithm": "sha1"},
+                             "digest": hmac.new(mkey, content, "sha1").digest()},
+                     "mac_salt": mac_salt, "iterations": iterations},
+    }).dump()
+
+
+__all__.append("dump_pkcs12")

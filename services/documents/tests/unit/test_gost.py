@@ -380,3 +380,57 @@ def test_signature_edge_cases(nca):
     assert not key.verify_digest(d, b"\xff" * (2 * n))  # r, s >= q
     res = gost.verify_signer_info(b"\x30\x03garbage", b"", nca["ind"])
     assert res.code == "GOST_MALFORMED"
+
+
+# ------------------------------------------------------------------ process safety, containers, CLI
+
+def test_loading_the_gost_provider_keeps_other_openssl_users_working():
+    import subprocess
+    import sys
+
+    code = (
+        "from documents import gost\n"
+        "assert gost.streebog_fast_available()\n"
+        "import hashlib, ssl\n"
+        "hashlib.sha256(b'x').digest(); hashlib.md5(b'x').digest(); hashlib.pbkdf2_hmac('sha256', b'p', b's', 2)\n"
+        "ssl.create_default_context()\n"
+        "from cryptography.hazmat.primitives import hashes\n"
+        "h = hashes.Hash(hashes.SHA256()); h.update(b'x'); h.finalize()\n"
+        "print('ok')\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                         cwd=Path(__file__).resolve().parents[2])
+    assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr
+
+
+def test_pkcs12_roundtrip_in_nca_layout():
+    from documents.gost.pkcs12 import dump_pkcs12
+
+    key = gost.GostPrivateKey.generate(256)
+    cert = issue.make_certificate(subject=issue.name(common_name="X"), public_key=key.public, issuer_key=key,
+                                  ca=True)
+    p12 = dump_pkcs12(key, cert, "Qwerty12", friendly_name="x")
+    key2, certs = gost.load_pkcs12(p12, "Qwerty12")
+    assert key2.d == key.d and key2.public == key.public and certs == [cert]
+    with pytest.raises(gost.GostError):
+        gost.load_pkcs12(p12, "Qwerty13")
+
+
+def test_cli_demo_pki_sign_verify(tmp_path, capsys):
+    import json
+
+    from documents.gost.__main__ import main
+
+    assert main(["demo-pki", str(tmp_path / "pki")]) == 0
+    capsys.readouterr()
+    doc = tmp_path / "doc.pdf"
+    doc.write_bytes(b"%PDF-1.4 demo" * 100)
+    assert main(["sign", "--p12", str(tmp_path / "pki" / "director_gost.p12"), "--password", "Aa123456",
+                 str(doc), str(tmp_path / "doc.cms")]) == 0
+    assert main(["verify", str(tmp_path / "doc.cms"), "--data", str(doc),
+                 "--ca", str(tmp_path / "pki" / "gost_root.der")]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["valid"] and len(report["signers"][0]["path"]) == 3
+    assert "BIN010140003594" in report["signers"][0]["subject"]
+    doc.write_bytes(b"%PDF-1.4 demo!" * 100)
+    assert main(["verify", str(tmp_path / "doc.cms"), "--data", str(doc)]) == 1
+    assert json.loads(capsys.readouterr().out)["signers"][0]["code"] == "GOST_DIGEST_MISMATCH"
