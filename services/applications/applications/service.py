@@ -579,9 +579,12 @@ class ApplicationsService(ServiceBase):
                 raise InvalidInput("Этот документ не требует подписи руководителя", {})
             if app.status in domain.FINAL:
                 raise IllegalTransition("Заявление уже закрыто", {"status": app.status})
-            staff = self.organizations.get_staff_profile(actor.to_rpc(), actor.user_id)
             org = self.organizations.get_organization(actor.to_rpc(), org_id)
-            expect = {"signer_iin": staff.get("iin"), "director_of_bin": org.get("bin")}
+            director = org.get("director") or {}
+            if director.get("user_id") != str(actor.user_id):
+                raise PermissionDenied("Подписывать сканы может только руководитель организации",
+                                       {"required_roles": ["director"]})
+            expect = {"signer_iin": director.get("iin"), "director_of_bin": org.get("bin")}
             report = self.documents.attach_signature(actor.to_rpc(), str(pd.document_id), signature,
                                                      version=pd.document_version, expect=expect)
             if not report.get("valid"):
@@ -589,7 +592,7 @@ class ApplicationsService(ServiceBase):
                                         {"reason_code": report.get("reason_code") or "INVALID_SIGNATURE",
                                          "rules": report.get("rules")})
             pd.head_signed_at = utcnow()
-            pd.head_signer_iin = staff.get("iin")
+            pd.head_signer_iin = director.get("iin")
             pd.head_signature_id = _str(report.get("id"))
             uow.publish(events.PORTFOLIO_DOCUMENT_HEAD_SIGNED, {
                 "application_id": str(app.id), "organization_id": str(app.organization_id),
@@ -874,31 +877,33 @@ def _date(value) -> date | None:
         return None
 
 
+HEAD_POSITIONS = ("director",)
+
+
 def build_form(staff: dict, org: dict, target_category: str, actor) -> tuple[dict, domain.Profile]:
-    """The snapshot of the profile at creation (strings only: canonical JSON has no floats)."""
+    """The snapshot of the profile (organizations.get_staff_profile) at creation; strings only
+    (canonical JSON has no floats)."""
     names = [staff.get(k) for k in ("last_name", "first_name", "middle_name")]
     full_name = staff.get("full_name") or " ".join(n for n in names if n)
-    category = staff.get("current_category") or staff.get("category_code") or staff.get("category")
-    if isinstance(category, dict):
-        valid_until = category.get("valid_until")
-        category = category.get("code")
-    else:
-        valid_until = staff.get("category_valid_until") or staff.get("valid_until")
-    experience = staff.get("experience_years", staff.get("experience"))
-    if isinstance(experience, dict):
-        experience = experience.get("years")
+    category = staff.get("category_code")
+    valid_until = staff.get("category_valid_until")
+    experience = staff.get("teaching_experience_years")
+    if experience is None:
+        experience = staff.get("total_experience_years")
+    years = _years(experience)
+    org = org or {}
     form = {
         "full_name": full_name, "last_name": staff.get("last_name"),
         "first_name": staff.get("first_name"), "middle_name": staff.get("middle_name"),
-        "iin": staff.get("iin"), "email": staff.get("email"), "position": staff.get("position"),
-        "experience_years": None if _years(experience) is None else f"{_years(experience):g}",
+        "iin": staff.get("iin"), "email": staff.get("email"),
+        "position": staff.get("position_title") or staff.get("position_code"),
+        "experience_years": None if years is None else f"{years:g}",
         "organization_id": str(actor.organization_id),
-        "organization_name": (org or {}).get("name") or (org or {}).get("short_name"),
-        "organization_bin": (org or {}).get("bin"),
+        "organization_name": org.get("name_ru"), "organization_bin": org.get("bin"),
         "current_category": category, "current_category_valid_until": _iso(_date(valid_until)),
         "target_category": target_category,
     }
-    profile = domain.Profile(iin=staff.get("iin"), experience_years=_years(experience),
+    profile = domain.Profile(iin=staff.get("iin"), experience_years=years,
                              current_category=category, category_valid_until=_date(valid_until),
-                             is_first_head=bool(staff.get("is_first_head") or staff.get("is_head")))
+                             is_first_head=staff.get("position_code") in HEAD_POSITIONS)
     return form, profile
