@@ -39,6 +39,20 @@ Certificates and CMS
         It does NOT validate the certificate path, validity, key usage or revocation: do that with
         pyhanko-certvalidator plus the two adapters below.
 
+One call for the EDS code (integrity + signature + path + revocation + SIGN/AUTH), EDS reason codes
+    new_hash(digest_oid) -> hashlib-like Streebog for 1.2.398.3.10.1.3.2/.3.3 (GostError otherwise;
+                            LegacyAlgorithmNotSupported for 34.311-95) — use it in the streaming pass
+    verify_signer(signer_info_der=..., certificates_der=[...], content_digest=... | content=...,
+                  trust_der=[roots + intermediates, GOST and RSA], moment=..., crls_der=(), ocsps_der=(),
+                  revocation_mode="soft-fail"|"hard-fail"|"require"|"off", allow_fetching=False) -> dict
+        {"reason_code": OK | TAMPERED | INVALID_SIGNATURE | UNTRUSTED_CHAIN | EXPIRED | REVOKED |
+                        REVOCATION_UNKNOWN | AUTH_KEY | KEY_USAGE | GOST_LEGACY | MALFORMED |
+                        UNSUPPORTED_ALGORITHM,
+         "message", "intact", "signature_ok", "trusted", "key_usage": SIGN|AUTH|UNKNOWN,
+         "path": [subject names, anchor first], "revocation": {...}, "gost": GostSignerResult.to_dict()}
+        Configured CAs whose issuer is not configured act as trust anchors (e.g. nca_gost_2022).
+        async_verify_signer(...) is the same coroutine for callers inside an event loop.
+
 Path validation (pyhanko-certvalidator)
     GostSignatureValidator()   SignatureValidator: verifies GOST signatures on certificates, CRLs and
                                OCSP responses, delegates everything else (RSA, ECDSA) → mixed chains work.
@@ -68,6 +82,7 @@ from .pkcs12 import load_pkcs12
 from .hashing import fast_available as streebog_fast_available
 from .hashing import new as streebog_new
 from .hashing import streebog
+from .signer import async_verify_signer, key_usage_class, new_hash, verify_signer
 from .verify import (
     GostSignerResult,
     is_gost_signer_info,
@@ -98,4 +113,5 @@ __all__ = [
     "is_gost_oid", "is_legacy_gost_oid", "is_supported_gost_oid", "is_gost_signer_info",
     "load_pkcs12", "parse_gost_public_key", "public_key_of", "streebog", "streebog_new",
     "streebog_fast_available", "verify_certificate_signature", "verify_signature", "verify_signer_info",
+    "verify_signer", "async_verify_signer", "new_hash", "key_usage_class",
 ]

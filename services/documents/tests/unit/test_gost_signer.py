@@ -1,0 +1,157 @@
+"""documents.gost.verify_signer: the one-call GOST signer check the EDS code uses (reason codes)."""
+from __future__ import annotations
+
+import os
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from asn1crypto import cms, pem, x509
+
+from documents import gost
+from documents.gost import issue, oids
+
+FX = Path(__file__).resolve().parents[1] / "fixtures" / "gost"
+UTC = timezone.utc
+NOW = datetime.now(UTC)
+
+
+def _pem_or_der(path: Path) -> bytes:
+    data = path.read_bytes()
+    return pem.unarmor(data)[2] if pem.detect(data) else data
+
+
+def _check(cms_der, content, trust, **kw):
+    sd = cms.ContentInfo.load(cms_der)["content"]
+    si = sd["signer_infos"][0]
+    h = gost.new_hash(si["digest_algorithm"]["algorithm"])
+    h.update(content)
+    return gost.verify_signer(signer_info_der=si.dump(),
+                              certificates_der=[c.chosen.dump() for c in sd["certificates"]],
+                              content_digest=h.digest(), trust_der=trust, **kw)
+
+
+@pytest.fixture(scope="module")
+def pki():
+    root_key = gost.GostPrivateKey.generate(512)
+    root = issue.make_certificate(subject=issue.name(common_name="GOST ROOT TEST", country_name="KZ"),
+                                  public_key=root_key.public, issuer_key=root_key, ca=True, path_len=1,
+                                  not_before=NOW - timedelta(days=30), not_after=NOW + timedelta(days=3650))
+    ca_key = gost.GostPrivateKey.generate(512)
+    ca = issue.make_certificate(subject=issue.name(common_name="GOST CA TEST", country_name="KZ"),
+                                public_key=ca_key.public, issuer_key=root_key, issuer_cert=root, ca=True,
+                                path_len=0, not_before=NOW - timedelta(days=30),
+                                not_after=NOW + timedelta(days=3000))
+
+    def person(cn, iin, ku=None, bits=512):
+        key = gost.GostPrivateKey.generate(bits)
+        cert = issue.make_certificate(
+            subject=issue.name(common_name=cn, serial_number=iin, country_name="KZ"), public_key=key.public,
+            issuer_key=ca_key, issuer_cert=ca, key_usage=ku, not_before=NOW - timedelta(days=10),
+            not_after=NOW + timedelta(days=355), crl_url="http://crl.test.invalid/gost_ca.crl")
+        return key, cert
+
+    return {"root": root, "root_key": root_key, "ca": ca, "ca_key": ca_key, "person": person}
+
+
+def test_nca_material_ok_at_moment_inside_validity_and_expired_after():
+    key, _ = gost.load_pkcs12((FX / "individual-gost2015.p12").read_bytes(), "Aa123456")
+    cert = _pem_or_der(FX / "individual-gost2015-sign.pem")
+    ca = (FX / "nca-gost-2022-test-ca.der").read_bytes()
+    content = os.urandom(20000)
+    signed = issue.sign_cms(content, key, cert)
+    res = _check(signed, content, [ca], moment=datetime(2023, 3, 1, tzinfo=UTC))
+    assert res["reason_code"] == "OK" and res["trusted"] and res["key_usage"] == "SIGN"
+    assert len(res["path"]) == 2 and "IIN123456789012" in res["path"][-1]
+    assert _check(signed, content, [ca], moment=datetime(2023, 9, 1, tzinfo=UTC))["reason_code"] == "EXPIRED"
+    assert _check(signed, content + b"x", [ca], moment=datetime(2023, 3, 1, tzinfo=UTC))["reason_code"] == "TAMPERED"
+    assert _check(signed, content, [], moment=datetime(2023, 3, 1, tzinfo=UTC))["reason_code"] == "UNTRUSTED_CHAIN"
+
+
+def test_revoked_director_refused_when_the_crl_says_so(pki):
+    dkey, director = pki["person"]("ДИРЕКТОР ТЕСТ", "IIN800101300017")
+    content = b"decision" * 500
+    signed = issue.sign_cms(content, dkey, director)
+    trust = [pki["root"], pki["ca"]]
+    crl_ok = issue.make_crl(issuer_cert=pki["ca"], issuer_key=pki["ca_key"])
+    root_crl = issue.make_crl(issuer_cert=pki["root"], issuer_key=pki["root_key"])
+    res = _check(signed, content, trust, crls_der=[crl_ok, root_crl], revocation_mode="hard-fail")
+    assert res["reason_code"] == "OK" and len(res["path"]) == 3 and res["revocation"]["status"] == "good"
+    serial = x509.Certificate.load(director).serial_number
+    crl_revoked = issue.make_crl(issuer_cert=pki["ca"], issuer_key=pki["ca_key"], number=2,
+                                 revoked=[(serial, NOW - timedelta(days=1))])
+    res = _check(signed, content, trust, crls_der=[crl_revoked, root_crl], revocation_mode="hard-fail")
+    assert res["reason_code"] == "REVOKED" and res["trusted"] is False
+    # no revocation data at all under "require"
+    assert _check(signed, content, trust, revocation_mode="require")["reason_code"] == "REVOCATION_UNKNOWN"
+
+
+def test_auth_key_and_unknown_key_usage_refused(pki):
+    content = b"x" * 100
+    akey, auth = pki["person"]("ТЕСТОВ ТЕСТ", "IIN880101300123", ku={"digital_signature", "key_encipherment"})
+    assert _check(issue.sign_cms(content, akey, auth), content, [pki["root"], pki["ca"]])["reason_code"] == "AUTH_KEY"
+    ukey, unk = pki["person"]("ТЕСТОВ ТЕСТ", "IIN880101300123", ku={"digital_signature"})
+    assert _check(issue.sign_cms(content, ukey, unk), content, [pki["root"], pki["ca"]])["reason_code"] == "KEY_USAGE"
+    skey, single = pki["person"]("ТЕСТОВ ТЕСТ", "IIN880101300123", bits=256,
+                                 ku={"digital_signature", "non_repudiation", "key_encipherment"})
+    res = _check(issue.sign_cms(content, skey, single), content, [pki["root"], pki["ca"]])
+    assert res["reason_code"] == "OK" and res["key_usage"] == "SIGN"  # GOST 2015 single key: DS+NR+KE
+
+
+def test_bad_signature_and_legacy(pki):
+    content = b"y" * 100
+    key, cert = pki["person"]("ТЕСТОВ ТЕСТ", "IIN880101300123")
+    signed = issue.sign_cms(content, key, cert)
+    sd = cms.ContentInfo.load(signed)["content"]
+    si = sd["signer_infos"][0].copy()
+    sig = bytearray(si["signature"].native)
+    sig[0] ^= 1
+    si["signature"] = bytes(sig)
+    res = gost.verify_signer(signer_info_der=si.dump(), certificates_der=[cert], content=content,
+                             trust_der=[pki["root"], pki["ca"]])
+    assert res["reason_code"] == "INVALID_SIGNATURE" and res["intact"] and not res["signature_ok"]
+    si["signature_algorithm"] = {"algorithm": oids.SIG_2004}
+    res = gost.verify_signer(signer_info_der=si.dump(), certificates_der=[cert], content=content,
+                             trust_der=[pki["root"]])
+    assert res["reason_code"] == "GOST_LEGACY"
+    with pytest.raises(gost.LegacyAlgorithmNotSupported):
+        gost.new_hash(oids.HASH_34311_95)
+    with pytest.raises(gost.GostError):
+        gost.new_hash("2.16.840.1.101.3.4.2.1")
+    res = gost.verify_signer(signer_info_der=b"\x30\x00", certificates_der=[], content=b"", trust_der=[])
+    assert res["reason_code"] == "MALFORMED"
+
+
+def test_mixed_chain_rsa_root_over_gost_ca(pki):
+    from cryptography import x509 as pyca_x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
+    rsa_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = pyca_x509.Name.from_rfc4514_string("CN=RSA ROOT MIXED,C=KZ")
+    rsa_root = (pyca_x509.CertificateBuilder().subject_name(name).issuer_name(name)
+                .public_key(rsa_key.public_key()).serial_number(7)
+                .not_valid_before(NOW - timedelta(days=30)).not_valid_after(NOW + timedelta(days=365))
+                .add_extension(pyca_x509.BasicConstraints(ca=True, path_length=1), critical=True)
+                .add_extension(pyca_x509.KeyUsage(False, False, False, False, False, True, True, False, False),
+                               critical=True)
+                .add_extension(pyca_x509.SubjectKeyIdentifier.from_public_key(rsa_key.public_key()),
+                               critical=False)
+                .sign(rsa_key, hashes.SHA256()).public_bytes(serialization.Encoding.DER))
+    gca_key = gost.GostPrivateKey.generate(512)
+    template = x509.Certificate.load(issue.make_certificate(
+        subject=issue.name(common_name="GOST CA UNDER RSA", country_name="KZ"), public_key=gca_key.public,
+        issuer_key=gca_key, issuer_cert=rsa_root, ca=True, path_len=0,
+        not_before=NOW - timedelta(days=10), not_after=NOW + timedelta(days=300)))
+    tbs = template["tbs_certificate"].copy()
+    tbs["signature"] = {"algorithm": "sha256_rsa"}
+    gca = x509.Certificate({"tbs_certificate": tbs, "signature_algorithm": {"algorithm": "sha256_rsa"},
+                            "signature_value": rsa_key.sign(tbs.dump(), padding.PKCS1v15(), hashes.SHA256())}
+                           ).dump()
+    lkey = gost.GostPrivateKey.generate(256)
+    leaf = issue.make_certificate(subject=issue.name(common_name="ДИРЕКТОР", serial_number="IIN800101300017"),
+                                  public_key=lkey.public, issuer_key=gca_key, issuer_cert=gca,
+                                  not_before=NOW - timedelta(days=1), not_after=NOW + timedelta(days=100))
+    content = b"mixed"
+    res = _check(issue.sign_cms(content, lkey, leaf, extra_certs=[gca]), content, [rsa_root])
+    assert res["reason_code"] == "OK" and len(res["path"]) == 3
