@@ -1,0 +1,1 @@
+"""Container images and compose helpers (see docker-compose.yml at the repository root)."""
