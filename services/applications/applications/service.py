@@ -1,5 +1,6 @@
 """The applications service's nameko entrypoints: thin, validation + domain + unit of work."""
 import base64
+import functools
 import hashlib
 import json
 import uuid
@@ -31,6 +32,12 @@ EDITIONS = domain.load_editions()
 REVIEWER_ROLES = ("assessor", "org_admin")
 READER_ROLES = ("assessor", "org_admin", "director")
 SYSTEM_ROLE = "system"
+
+
+@functools.lru_cache(maxsize=256)
+def checklist(edition_code: str, category: str) -> tuple:
+    """The (immutable per edition) checklist of a category, computed once."""
+    return tuple(EDITIONS[edition_code].checklist(category))
 
 
 def today() -> date:
@@ -291,7 +298,7 @@ class ApplicationsService(ServiceBase):
         with self.db as uow:
             app = self._editable(uow, actor, application_id, version)
             edition = EDITIONS[app.edition_code]
-            codes = {i["code"] for i in edition.checklist(app.target_category)}
+            codes = {i["code"] for i in checklist(app.edition_code, app.target_category)}
             if "form" in data:
                 app.form = {**app.form, **data["form"]}
             if "item_flags" in data:
@@ -313,7 +320,7 @@ class ApplicationsService(ServiceBase):
         with self.db as uow:
             app = self._editable(uow, actor, application_id, version)
             edition = EDITIONS[app.edition_code]
-            item = next((i for i in edition.checklist(app.target_category) if i["code"] == item_code), None)
+            item = next((i for i in checklist(app.edition_code, app.target_category) if i["code"] == item_code), None)
             if item is None:
                 raise InvalidInput("Такого пункта нет в перечне документов для этой категории",
                                    {"fields": {"item_code": ["Неизвестный пункт"]}})
@@ -402,7 +409,7 @@ class ApplicationsService(ServiceBase):
             self._check_version(app, version)
             docs = self._documents(uow, app.id)
             edition = EDITIONS[app.edition_code]
-            comp = domain.completeness(edition.checklist(app.target_category), _doc_rows(docs),
+            comp = domain.completeness(checklist(app.edition_code, app.target_category), _doc_rows(docs),
                                        app.item_flags, _has_category(edition, app.current_category))
             if not comp["complete"]:
                 raise NotComplete("Заявление нельзя подать: в портфолио не хватает документов или подписей",
@@ -483,7 +490,7 @@ class ApplicationsService(ServiceBase):
         data = _load(RemarksSchema(), {"remarks": remarks})
 
         def add_remarks(uow, app):
-            codes = {i["code"] for i in EDITIONS[app.edition_code].checklist(app.target_category)}
+            codes = {i["code"] for i in checklist(app.edition_code, app.target_category)}
             bad = sorted({r["item_code"] for r in data["remarks"] if r["item_code"]} - codes)
             if bad:
                 raise InvalidInput("Замечание к неизвестному пункту перечня",
@@ -754,14 +761,16 @@ class ApplicationsService(ServiceBase):
 
     @staticmethod
     def _documents(uow, app_id):
-        return uow.session.scalars(select(PortfolioDocument).where(
-            PortfolioDocument.application_id == app_id)
-            .order_by(PortfolioDocument.item_code, PortfolioDocument.added_at)).all()
+        """Plain rows (no ORM identity map): the detail view is the hot read path."""
+        table = PortfolioDocument.__table__
+        return uow.session.execute(select(table).where(table.c.application_id == app_id)
+                                   .order_by(table.c.item_code, table.c.added_at)).all()
 
     @staticmethod
     def _timeline(uow, app_id):
-        rows = uow.session.scalars(select(StatusTransition).where(
-            StatusTransition.application_id == app_id).order_by(StatusTransition.created_at)).all()
+        table = StatusTransition.__table__
+        rows = uow.session.execute(select(table).where(table.c.application_id == app_id)
+                                   .order_by(table.c.created_at)).all()
         return [{"id": str(t.id), "from_status": t.from_status, "to_status": t.to_status,
                  "action": t.action, "actor_user_id": _str(t.actor_user_id), "actor_kind": t.actor_kind,
                  "comment": t.comment, "created_at": _iso(t.created_at)} for t in rows]
@@ -771,11 +780,11 @@ class ApplicationsService(ServiceBase):
         edition = EDITIONS[app.edition_code]
         docs = self._documents(uow, app.id)
         rows = _doc_rows(docs)
-        checklist = edition.checklist(app.target_category)
-        comp = domain.completeness(checklist, rows, app.item_flags,
+        spec = checklist(app.edition_code, app.target_category)
+        comp = domain.completeness(spec, rows, app.item_flags,
                                    _has_category(edition, app.current_category))
-        remarks = uow.session.scalars(select(Remark).where(Remark.application_id == app.id)
-                                      .order_by(Remark.created_at)).all()
+        remarks = uow.session.execute(select(Remark.__table__).where(
+            Remark.__table__.c.application_id == app.id).order_by(Remark.__table__.c.created_at)).all()
         by_item = {}
         for pd in docs:
             by_item.setdefault(pd.item_code, []).append(dump_portfolio_document(pd))
