@@ -33,6 +33,7 @@ SUBMITTED, UNDER_REVIEW, RETURNED, ACCEPTED = ("submitted", "under_review",
                                                "returned_for_rework", "accepted")
 SENT_STATUSES = ["sent_to_state_service", "state_accepted", "state_refused"]
 RESULT_STATUSES = ["state_accepted", "state_refused"]
+COMMAND_NOT_FOUND_LIMIT = 10
 
 
 def _iso(value):
@@ -675,6 +676,9 @@ class AssessmentService(ServiceBase):
         except IllegalTransition as exc:
             done = (exc.details or {}).get("from") in cmd.done_statuses
             cmd.last_error = None if done else f"{exc.code}: {exc.message} {exc.details}"
+        except NotFound as exc:
+            # the application is gone for good (never retried forever): keep the error visible
+            done, cmd.last_error = cmd.attempts >= COMMAND_NOT_FOUND_LIMIT, f"{exc.code}: {exc.message}"
         except ServiceError as exc:
             done, cmd.last_error = False, f"{exc.code}: {exc.message}"
         except Exception as exc:  # noqa: BLE001 - broker trouble etc.: retry later
