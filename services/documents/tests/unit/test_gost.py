@@ -434,3 +434,54 @@ def test_cli_demo_pki_sign_verify(tmp_path, capsys):
     doc.write_bytes(b"%PDF-1.4 demo!" * 100)
     assert main(["verify", str(tmp_path / "doc.cms"), "--data", str(doc)]) == 1
     assert json.loads(capsys.readouterr().out)["signers"][0]["code"] == "GOST_DIGEST_MISMATCH"
+
+
+def test_pure_python_streebog_fallback_when_provider_is_missing():
+    import subprocess
+    import sys
+
+    code = (
+        "import os\n"
+        "from documents import gost\n"
+        "assert not gost.streebog_fast_available()\n"
+        "assert gost.streebog(b'', 512).hex().startswith('8e945da209aa869f')\n"
+        "print(gost.streebog(b'abc' * 30, 256).hex())\n")
+    env = dict(os.environ, PEDATT_GOST_NO_PROVIDER="1")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == gost.streebog(b"abc" * 30, 256).hex()
+
+
+def test_mixed_signers_rsa_teacher_and_gost_director_on_one_cms(nca):
+    from cryptography import x509 as pyca_x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.hazmat.primitives.serialization import pkcs7
+
+    rsa_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = pyca_x509.Name.from_rfc4514_string("CN=TEACHER RSA,C=KZ")
+    now = datetime.now(UTC)
+    rsa_cert = (pyca_x509.CertificateBuilder().subject_name(name).issuer_name(name)
+                .public_key(rsa_key.public_key()).serial_number(11)
+                .not_valid_before(now - timedelta(days=1)).not_valid_after(now + timedelta(days=30))
+                .sign(rsa_key, hashes.SHA256()))
+    content = b"attestation portfolio" * 200
+    rsa_cms = (pkcs7.PKCS7SignatureBuilder().set_data(content).add_signer(rsa_cert, rsa_key, hashes.SHA256())
+               .sign(serialization.Encoding.DER, [pkcs7.PKCS7Options.DetachedSignature, pkcs7.PKCS7Options.Binary]))
+    both = issue.add_signer(rsa_cms, content, nca["key"], nca["ind"])
+    sd = cms.ContentInfo.load(both)["content"]
+    assert len(sd["signer_infos"]) == 2  # DER SET OF: the order is by encoding, not by arrival
+    gost_si = next(si for si in sd["signer_infos"] if gost.is_gost_signer_info(si))
+    rsa_si = next(si for si in sd["signer_infos"] if not gost.is_gost_signer_info(si))
+    assert rsa_si.dump() == cms.ContentInfo.load(rsa_cms)["content"]["signer_infos"][0].dump()
+    assert {a["algorithm"].dotted for a in sd["digest_algorithms"]} == {"2.16.840.1.101.3.4.2.1", oids.HASH_STREEBOG_512}
+    certs = [c.chosen for c in sd["certificates"]]
+    assert len(certs) == 2
+    res = gost.verify_signer(signer_info_der=gost_si, certificates_der=certs, content=content,
+                             trust_der=[nca["ca"]], moment=INSIDE_VALIDITY)
+    assert res["reason_code"] == "OK"
+    # the RSA signer still verifies with plain pyca primitives over its signed attributes
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    rsa_key.public_key().verify(rsa_si["signature"].native, b"\x31" + rsa_si["signed_attrs"].dump()[1:],
+                                padding.PKCS1v15(), hashes.SHA256())
