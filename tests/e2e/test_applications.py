@@ -63,14 +63,14 @@ def wait_for(fn, timeout=15):
         time.sleep(0.2)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def people(stack, gateway):
     heads = {email: login(gateway, email) for email in (TEACHER, DIRECTOR, ADMIN, ASSESSOR)}
     me = {email: gateway.get("/api/v1/me", headers=h).json() for email, h in heads.items()}
     return heads, me
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def keys(stack, people):
     """A test CA in the stack's trust dir; signing keys for the demo teacher and director."""
     heads, me = people
