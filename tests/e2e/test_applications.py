@@ -71,7 +71,7 @@ def people(stack, gateway):
 
 
 @pytest.fixture
-def keys(stack, people):
+def keys(stack, gateway, people):
     """A test CA in the stack's trust dir; signing keys for the demo teacher and director."""
     heads, me = people
     trust = Path(stack.env.get("PEDATT_EDS_TRUST_DIR") or ROOT / ".run" / "pki" / "trust")
