@@ -64,8 +64,10 @@ Path validation (pyhanko-certvalidator)
 Making GOST material (tests, dev test PKI)
     GostPrivateKey.generate(bits) / .from_scalar(d, bits); key.public; key.sign_digest(digest)
     load_pkcs12(data, password) -> (GostPrivateKey | None, [cert DER])   NCA *.p12 (3DES/PBES2)
-    issue.make_certificate(...), issue.make_crl(...), issue.sign_cms(content, key, cert, detached=True),
-    issue.add_signer(cms_der, content, key, cert), issue.name(common_name=..., ...)
+    issue.make_certificate(...), issue.make_crl(...), issue.make_ocsp_response(...),
+    issue.sign_cms(content, key, cert, detached=True), issue.add_signer(cms_der, content, key, cert),
+    issue.name(common_name=..., ...), pkcs12.dump_pkcs12(key, cert, password, chain=[...])
+    CLI: python -m documents.gost demo-pki OUT_DIR | sign --p12 ... FILE OUT | verify CMS --data FILE --ca CA
 
 Errors: GostError(ValueError) with ``.code``; LegacyAlgorithmNotSupported(GostError),
 code ``LEGACY_ALGORITHM_NOT_SUPPORTED``.

@@ -197,3 +197,46 @@ def add_signer(cms_der: bytes, content: bytes, key: GostPrivateKey, cert, *,
         "signer_infos": list(sd["signer_infos"]) + [si],
     })
     return cms.ContentInfo({"content_type": "signed_data", "content": new_sd}).dump()
+
+
+def make_ocsp_response(*, issuer_cert, issuer_key: GostPrivateKey, cert, status: str = "good",
+                       revocation_time: datetime | None = None, this_update: datetime | None = None,
+                       next_update: datetime | None = None) -> bytes:
+    """A GOST-signed OCSP response about ``cert``, signed by its CA itself (status good/revoked)."""
+    import hashlib
+
+    from asn1crypto import ocsp
+
+    if isinstance(issuer_cert, (bytes, bytearray)):
+        issuer_cert = x509.Certificate.load(bytes(issuer_cert))
+    if isinstance(cert, (bytes, bytearray)):
+        cert = x509.Certificate.load(bytes(cert))
+    now = datetime.now(timezone.utc)
+    if status == "revoked":
+        cert_status = ocsp.CertStatus(name="revoked", value={
+            "revocation_time": revocation_time or now - timedelta(hours=1),
+            "revocation_reason": "key_compromise"})
+    else:
+        cert_status = ocsp.CertStatus(name="good", value=core.Null())
+    tbs = ocsp.ResponseData({
+        "responder_id": ocsp.ResponderId(name="by_key", value=issuer_cert.public_key.sha1),
+        "produced_at": now,
+        "responses": [{
+            "cert_id": {"hash_algorithm": {"algorithm": "sha1"},
+                        "issuer_name_hash": hashlib.sha1(issuer_cert.subject.dump()).digest(),
+                        "issuer_key_hash": issuer_cert.public_key.sha1,
+                        "serial_number": cert.serial_number},
+            "cert_status": cert_status,
+            "this_update": this_update or now - timedelta(minutes=5),
+            "next_update": next_update or now + timedelta(days=1),
+        }],
+    })
+    basic = ocsp.BasicOCSPResponse({
+        "tbs_response_data": tbs,
+        "signature_algorithm": _sig_alg(issuer_key),
+        "signature": sign_bytes(issuer_key, tbs.dump()),
+    })
+    return ocsp.OCSPResponse({
+        "response_status": "successful",
+        "response_bytes": {"response_type": "basic_ocsp_response", "response": basic},
+    }).dump()

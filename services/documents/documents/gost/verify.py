@@ -10,7 +10,7 @@ from datetime import datetime
 
 from asn1crypto import cms, pem, x509
 
-from . import oids
+from . import der, oids
 from .errors import GostError, LegacyAlgorithmNotSupported
 from .keys import GostPublicKey, parse_gost_public_key
 from .hashing import streebog
@@ -56,17 +56,25 @@ def signature_bits(sig_oid: str) -> int:
 
 def public_key_of(cert_or_spki) -> GostPublicKey:
     """GOST public key of a certificate (DER/PEM/asn1crypto) or of a DER SubjectPublicKeyInfo."""
+    if isinstance(cert_or_spki, GostPublicKey):
+        return cert_or_spki
     if isinstance(cert_or_spki, x509.Certificate):
-        spki = cert_or_spki["tbs_certificate"]["subject_public_key_info"].dump()
-    else:
-        data = _der(cert_or_spki)
-        spki = data
-        try:
-            c = x509.Certificate.load(data)
-            if len(c.contents) and c["tbs_certificate"].tag == 16:
-                spki = c["tbs_certificate"]["subject_public_key_info"].dump()
-        except (ValueError, TypeError, KeyError):
-            spki = data
+        return parse_gost_public_key(cert_or_spki["tbs_certificate"]["subject_public_key_info"].dump())
+    data = _der(cert_or_spki)
+    try:
+        # SubjectPublicKeyInfo = SEQUENCE { SEQUENCE { OID ... } ... }; a certificate has no OID there
+        _, s, e, _ = der.read_tlv(data)
+        first = der.children(data, s, e)[0]
+        inner = der.children(data, first[1], first[2])
+        is_spki = bool(inner) and inner[0][0] == 0x06
+    except (der.DerError, IndexError) as exc:
+        raise GostError(f"повреждённый сертификат или ключ: {exc}", CODE_MALFORMED) from exc
+    if is_spki:
+        return parse_gost_public_key(data)
+    try:
+        spki = x509.Certificate.load(data)["tbs_certificate"]["subject_public_key_info"].dump()
+    except (ValueError, TypeError, KeyError) as exc:
+        raise GostError(f"повреждённый сертификат: {exc}", CODE_MALFORMED) from exc
     return parse_gost_public_key(spki)
 
 

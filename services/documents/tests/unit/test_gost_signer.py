@@ -48,7 +48,8 @@ def pki():
         cert = issue.make_certificate(
             subject=issue.name(common_name=cn, serial_number=iin, country_name="KZ"), public_key=key.public,
             issuer_key=ca_key, issuer_cert=ca, key_usage=ku, not_before=NOW - timedelta(days=10),
-            not_after=NOW + timedelta(days=355), crl_url="http://crl.test.invalid/gost_ca.crl")
+            not_after=NOW + timedelta(days=355), crl_url="http://crl.test.invalid/gost_ca.crl",
+            ocsp_url="http://ocsp.test.invalid/")
         return key, cert
 
     return {"root": root, "root_key": root_key, "ca": ca, "ca_key": ca_key, "person": person}
@@ -155,3 +156,23 @@ def test_mixed_chain_rsa_root_over_gost_ca(pki):
     content = b"mixed"
     res = _check(issue.sign_cms(content, lkey, leaf, extra_certs=[gca]), content, [rsa_root])
     assert res["reason_code"] == "OK" and len(res["path"]) == 3
+
+
+def test_gost_signed_ocsp_good_and_revoked(pki):
+    key, cert = pki["person"]("ТЕСТОВ ТЕСТ", "IIN880101300123")
+    content = b"ocsp" * 100
+    signed = issue.sign_cms(content, key, cert)
+    trust = [pki["root"], pki["ca"]]
+    root_crl = issue.make_crl(issuer_cert=pki["root"], issuer_key=pki["root_key"])
+    good = issue.make_ocsp_response(issuer_cert=pki["ca"], issuer_key=pki["ca_key"], cert=cert)
+    res = _check(signed, content, trust, ocsps_der=[good], crls_der=[root_crl], revocation_mode="require")
+    assert res["reason_code"] == "OK", res
+    revoked = issue.make_ocsp_response(issuer_cert=pki["ca"], issuer_key=pki["ca_key"], cert=cert,
+                                       status="revoked", revocation_time=NOW - timedelta(days=2))
+    res = _check(signed, content, trust, ocsps_der=[revoked], crls_der=[root_crl], revocation_mode="require")
+    assert res["reason_code"] == "REVOKED"
+    # an OCSP response signed by a different GOST key is not accepted as revocation evidence
+    forged = issue.make_ocsp_response(issuer_cert=pki["ca"], issuer_key=gost.GostPrivateKey.generate(512),
+                                      cert=cert)
+    res = _check(signed, content, trust, ocsps_der=[forged], crls_der=[root_crl], revocation_mode="require")
+    assert res["reason_code"] == "REVOCATION_UNKNOWN"
