@@ -117,11 +117,21 @@ def _path_error_code(exc: Exception) -> str:
     return "UNTRUSTED_CHAIN"
 
 
-async def async_verify_signer(*, signer_info_der, certificates_der=(), content_digest: bytes | None = None,
+async def async_verify_signer(**kwargs) -> dict:
+    """See :func:`verify_signer`.  Never raises for bad input: corrupted DER → ``MALFORMED``."""
+    try:
+        return await _async_verify_signer(**kwargs)
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError) as exc:
+        log.info("GOST signer not verifiable: %s", exc)
+        return {"reason_code": "MALFORMED", "message": f"Повреждённая подпись или сертификат: {exc}",
+                "intact": None, "signature_ok": None, "trusted": None, "key_usage": None, "path": [],
+                "revocation": {"mode": kwargs.get("revocation_mode", "soft-fail")}, "gost": None}
+
+
+async def _async_verify_signer(*, signer_info_der, certificates_der=(), content_digest: bytes | None = None,
                               content=None, trust_der=(), moment: dt.datetime | None = None, crls_der=(),
                               ocsps_der=(), revocation_mode: str = "soft-fail", allow_fetching: bool = False,
                               retroactive_revinfo: bool = True, econtent_type: str | None = "data") -> dict:
-    """See :func:`verify_signer`."""
     from pyhanko_certvalidator import CertificateValidator, ValidationContext
 
     from .certvalidator import GostAlgorithmPolicy, GostSignatureValidator

@@ -224,6 +224,14 @@ def verify_signer_info(signer_info, content=None, signer_cert=None, *, content_d
     Certificate *path* validation is separate (:class:`documents.gost.GostSignatureValidator`).
     """
     try:
+        return _verify_signer_info(signer_info, content, signer_cert, content_digest, econtent_type)
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError) as exc:
+        # asn1crypto parses lazily: corrupted DER surfaces wherever a field is first touched
+        return _fail(CODE_MALFORMED, f"Повреждённая подпись CMS или сертификат: {exc}")
+
+
+def _verify_signer_info(signer_info, content, signer_cert, content_digest, econtent_type) -> GostSignerResult:
+    try:
         si = _signer_info(signer_info)
         digest_oid = si["digest_algorithm"]["algorithm"].dotted
         sig_oid = si["signature_algorithm"]["algorithm"].dotted

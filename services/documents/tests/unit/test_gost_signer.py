@@ -176,3 +176,24 @@ def test_gost_signed_ocsp_good_and_revoked(pki):
                                       cert=cert)
     res = _check(signed, content, trust, ocsps_der=[forged], crls_der=[root_crl], revocation_mode="require")
     assert res["reason_code"] == "REVOCATION_UNKNOWN"
+
+
+def test_never_crashes_on_corrupted_signer_info_or_certificate(pki):
+    import random
+
+    key, cert = pki["person"]("ТЕСТОВ ТЕСТ", "IIN880101300123")
+    content = b"fuzz" * 50
+    si = cms.ContentInfo.load(issue.sign_cms(content, key, cert))["content"]["signer_infos"][0].dump()
+    rnd = random.Random(8)
+    codes = set()
+    for _ in range(150):
+        bad_si, bad_cert = bytearray(si), bytearray(cert)
+        target = bad_si if rnd.random() < 0.6 else bad_cert
+        for _ in range(rnd.randint(1, 3)):
+            target[rnd.randrange(len(target))] = rnd.randrange(256)
+        res = gost.verify_signer(signer_info_der=bytes(bad_si), certificates_der=[bytes(bad_cert)],
+                                 content=content, trust_der=[pki["root"], pki["ca"]])
+        codes.add(res["reason_code"])
+    assert "OK" not in codes or len(codes) > 1
+    assert codes <= {"OK", "MALFORMED", "INVALID_SIGNATURE", "UNTRUSTED_CHAIN", "TAMPERED", "EXPIRED",
+                     "UNSUPPORTED_ALGORITHM", "KEY_USAGE", "AUTH_KEY", "GOST_LEGACY", "REVOCATION_UNKNOWN"}
