@@ -134,7 +134,7 @@ def test_teacher_applies_director_signs_teacher_submits(gateway, people, keys):
     if not gateway.get("/api/v1/rules/acknowledgement", headers=t).json()["acknowledged"]:
         r = gateway.post("/api/v1/applications", headers=t, json={"target_category": "pedagog_expert",
                                                                   "declared_achievements": 4})
-        assert r.status_code == 422 and r.json()["error"] == "RULES_NOT_ACKNOWLEDGED"
+        assert r.status_code == 422 and r.json()["details"]["reason"] == "RULES_NOT_ACKNOWLEDGED"
     r = gateway.post("/api/v1/rules/acknowledgement", headers=t, json={"edition_code": edition})
     assert r.status_code == 201 and r.json()["acknowledged"] is True
     assert gateway.get("/api/v1/rules/acknowledgement", headers=t).json()["acknowledged"] is True
@@ -146,7 +146,7 @@ def test_teacher_applies_director_signs_teacher_submits(gateway, people, keys):
     codes = {x["code"] for x in r.json()["reasons"]}
     assert "NOT_NEXT_CATEGORY" in codes and len(codes) >= 2
     r = gateway.post("/api/v1/applications", headers=t, json={"target_category": "pedagog_master"})
-    assert r.status_code == 422 and r.json()["error"] == "NOT_ELIGIBLE"
+    assert r.status_code == 422 and r.json()["details"]["reason"] == "NOT_ELIGIBLE"
     assert {x["code"] for x in r.json()["details"]["reasons"]} == codes
     r = gateway.post("/api/v1/applications", headers=t, json={"target_category": "pedagog_wizard"})
     assert r.status_code == 400 and r.json()["error"] == "INVALID_INPUT"
@@ -188,7 +188,7 @@ def test_teacher_applies_director_signs_teacher_submits(gateway, people, keys):
     png = upload(gateway, t, PNG, "image/png", "essay.png", subject=subject)
     r = gateway.post(f"/api/v1/applications/{app_id}/documents", headers=t,
                      json={"version": version, "item_code": "essay", "document_id": png["id"]})
-    assert r.status_code == 422 and r.json()["error"] == "DOCUMENT_NOT_ACCEPTED"
+    assert r.status_code == 422 and r.json()["details"]["reason"] == "DOCUMENT_NOT_ACCEPTED"
     foreign = upload(gateway, d, pdf_bytes("director's own"), subject=("misc", "director"))
     r = gateway.post(f"/api/v1/applications/{app_id}/documents", headers=t,
                      json={"version": version, "item_code": "essay", "document_id": foreign["id"]})
@@ -198,7 +198,7 @@ def test_teacher_applies_director_signs_teacher_submits(gateway, people, keys):
     assert r.status_code == 400
     r = gateway.post(f"/api/v1/applications/{app_id}/documents", headers=t,
                      json={"version": version - 1, "item_code": "essay", "document_id": png["id"]})
-    assert r.status_code == 409 and r.json()["error"] == "VERSION_CONFLICT"
+    assert r.status_code == 409 and r.json()["details"]["reason"] == "VERSION_CONFLICT"
     app = gateway.get(f"/api/v1/applications/{app_id}", headers=t).json()
     assert app["version"] == version
     assert sorted(app["completeness"]["missing_items"]) == ["education_diploma", "employment_record"]
@@ -211,14 +211,14 @@ def test_teacher_applies_director_signs_teacher_submits(gateway, people, keys):
     version = r.json()["version"]
     r = gateway.patch(f"/api/v1/applications/{app_id}", headers=t,
                       json={"version": version - 1, "form": {"position": "Учитель"}})
-    assert r.status_code == 409 and r.json()["error"] == "VERSION_CONFLICT"
+    assert r.status_code == 409 and r.json()["details"]["reason"] == "VERSION_CONFLICT"
 
     # --- submit refused while the head's signatures are missing (every reason listed)
     canonical = gateway.get(f"/api/v1/applications/{app_id}/canonical", headers=t).json()
     content = base64.b64decode(canonical["content_base64"])
     r = gateway.post(f"/api/v1/applications/{app_id}/submit", headers=t,
                      json={"version": version, "signature": sign(keys, "teacher", content)})
-    assert r.status_code == 422 and r.json()["error"] == "NOT_COMPLETE"
+    assert r.status_code == 422 and r.json()["details"]["reason"] == "NOT_COMPLETE"
     reasons = r.json()["details"]["reasons"]
     assert {x["item_code"] for x in reasons} == {"identity_document", "course_certificates",
                                                  "quality_indicators"}
@@ -237,10 +237,10 @@ def test_teacher_applies_director_signs_teacher_submits(gateway, people, keys):
     assert r.status_code == 403  # only the director
     r = gateway.post(f"/api/v1/director/queue/{first['id']}/signature", headers=d,
                      json={"signature": sign(keys, "teacher", data)})
-    assert r.status_code == 422 and r.json()["error"] == "SIGNATURE_REJECTED"  # not the director's key
+    assert r.status_code == 422 and r.json()["details"]["reason"] == "SIGNATURE_REJECTED"  # not the director's key
     r = gateway.post(f"/api/v1/director/queue/{first['id']}/signature", headers=d,
                      json={"signature": sign(keys, "director", b"other bytes")})
-    assert r.status_code == 422 and r.json()["error"] == "SIGNATURE_REJECTED"  # over other bytes
+    assert r.status_code == 422 and r.json()["details"]["reason"] == "SIGNATURE_REJECTED"  # over other bytes
     for q in queue:
         r = gateway.post(f"/api/v1/director/queue/{q['id']}/signature", headers=d,
                          json={"signature": sign(keys, "director", scans[q["document_id"]])})
@@ -259,7 +259,7 @@ def test_teacher_applies_director_signs_teacher_submits(gateway, people, keys):
     for who, payload in (("teacher", content + b" "), ("stranger", content), ("teacher_auth", content)):
         r = gateway.post(f"/api/v1/applications/{app_id}/submit", headers=t,
                          json={"version": version, "signature": sign(keys, who, payload)})
-        assert r.status_code == 422 and r.json()["error"] == "SIGNATURE_REJECTED", (who, r.text)
+        assert r.status_code == 422 and r.json()["details"]["reason"] == "SIGNATURE_REJECTED", (who, r.text)
     r = gateway.post(f"/api/v1/applications/{app_id}/submit", headers=t, json={"version": version})
     assert r.status_code == 400  # neither a signature nor a scan
     signature = sign(keys, "teacher", content)
@@ -304,7 +304,7 @@ def test_teacher_applies_director_signs_teacher_submits(gateway, people, keys):
 
     # --- the reviewers' RPC moves it on (the assessment service's HTTP API drives this in use)
     r = gateway.get(f"/api/v1/applications/{uuid.uuid4()}", headers=t)
-    assert r.status_code == 404 and r.json()["error"] == "APPLICATION_NOT_FOUND"
+    assert r.status_code == 404 and r.json()["details"]["reason"] == "APPLICATION_NOT_FOUND"
     r = gateway.post(f"/api/v1/applications/{app_id}/withdraw", headers=t,
                      json={"version": app["version"], "comment": "Передумала"})
     assert r.status_code == 200 and r.json()["status"] == "withdrawn"

@@ -1,53 +1,57 @@
-"""Errors of the applications service (subclasses of the common ones, each with its own code)."""
-from nameko.exceptions import deserialize_to_instance
+"""Errors of the applications service.
 
+Only the common classes cross RPC (every caller, the gateway included, can deserialize them
+without importing this package); the specific case travels as ``details["reason"]``, e.g.
+``Conflict`` with ``{"reason": "VERSION_CONFLICT", "current_version": 3}``. The functions below
+build them under the names the service code uses.
+"""
 from pedatt_common.errors import EXPECTED as COMMON_EXPECTED
-from pedatt_common.errors import Conflict, IllegalTransition, NotFound, PermissionDenied, Unprocessable
+from pedatt_common.errors import (Conflict, IllegalTransition, NotFound, PermissionDenied,
+                                  Unprocessable)
+
+REASONS = ("APPLICATION_NOT_FOUND", "VERSION_CONFLICT", "NOT_ELIGIBLE", "RULES_NOT_ACKNOWLEDGED",
+           "NOT_COMPLETE", "SIGNATURE_REJECTED", "DOCUMENT_NOT_ACCEPTED", "DOCUMENT_NOT_YOURS")
 
 
-@deserialize_to_instance
-class ApplicationNotFound(NotFound):
-    code = "APPLICATION_NOT_FOUND"
+def _with(reason, details):
+    return {"reason": reason, **(details or {})}
 
 
-@deserialize_to_instance
-class VersionConflict(Conflict):
+def ApplicationNotFound(message, details=None):  # noqa: N802 - reads like the error it builds
+    return NotFound(message, _with("APPLICATION_NOT_FOUND", details))
+
+
+def VersionConflict(message, details=None):  # noqa: N802
     """The client edited a stale copy; ``details.current_version`` is the one to reload."""
-    code = "VERSION_CONFLICT"
+    return Conflict(message, _with("VERSION_CONFLICT", details))
 
 
-@deserialize_to_instance
-class NotEligible(Unprocessable):
+def NotEligible(message, details=None):  # noqa: N802
     """``details.reasons``: every reason, not just the first."""
-    code = "NOT_ELIGIBLE"
+    return Unprocessable(message, _with("NOT_ELIGIBLE", details))
 
 
-@deserialize_to_instance
-class RulesNotAcknowledged(Unprocessable):
-    code = "RULES_NOT_ACKNOWLEDGED"
+def RulesNotAcknowledged(message, details=None):  # noqa: N802
+    return Unprocessable(message, _with("RULES_NOT_ACKNOWLEDGED", details))
 
 
-@deserialize_to_instance
-class NotComplete(Unprocessable):
+def NotComplete(message, details=None):  # noqa: N802
     """``details.reasons``: missing items and scans without the head's signature."""
-    code = "NOT_COMPLETE"
+    return Unprocessable(message, _with("NOT_COMPLETE", details))
 
 
-@deserialize_to_instance
-class SignatureRejected(Unprocessable):
-    """``details``: reason_code / reason from the documents service's report."""
-    code = "SIGNATURE_REJECTED"
+def SignatureRejected(message, details=None):  # noqa: N802
+    """``details.signature_reason``: the documents service's reason code (WRONG_CONTENT, …)."""
+    return Unprocessable(message, _with("SIGNATURE_REJECTED", details))
 
 
-@deserialize_to_instance
-class DocumentNotAccepted(Unprocessable):
-    """A file of the wrong type, not uploaded yet, or not the teacher's own."""
-    code = "DOCUMENT_NOT_ACCEPTED"
+def DocumentNotAccepted(message, details=None):  # noqa: N802
+    """A file of the wrong type, not uploaded yet, or deleted."""
+    return Unprocessable(message, _with("DOCUMENT_NOT_ACCEPTED", details))
 
 
-@deserialize_to_instance
-class NotYourDocument(PermissionDenied):
-    code = "DOCUMENT_NOT_YOURS"
+def NotYourDocument(message, details=None):  # noqa: N802
+    return PermissionDenied(message, _with("DOCUMENT_NOT_YOURS", details))
 
 
 EXPECTED = COMMON_EXPECTED + (IllegalTransition,)

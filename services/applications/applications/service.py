@@ -447,13 +447,14 @@ class ApplicationsService(ServiceBase):
 
     def _check_teacher_signature(self, report, app):
         signers = report.get("signers") or []
-        iins = [((s.get("identity") or {}).get("iin")) for s in signers]
+        signer_iins = [(s.get("identity") or {}).get("iin") for s in signers]
+        iins = [i for i in signer_iins if i]
         if not report.get("valid"):
             raise SignatureRejected(
                 report.get("reason") or "Подпись не прошла проверку",
                 {"reason_code": report.get("reason_code") or "INVALID_SIGNATURE",
                  "signer_iins": iins})
-        if app.form.get("iin") not in iins or any(i != app.form.get("iin") for i in iins):
+        if not signers or any(i != app.form.get("iin") for i in signer_iins):
             raise SignatureRejected("Заявление подписано не вашей ЭЦП: ИИН подписанта не совпадает",
                                     {"reason_code": "WRONG_SIGNER", "signer_iins": iins})
 

@@ -9,10 +9,10 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy.orm import Session
 
-from applications.exceptions import (ApplicationNotFound, NotComplete, VersionConflict)
 from applications.models import Application, PortfolioDocument
 from applications.service import ApplicationsService
-from pedatt_common.errors import IllegalTransition, InvalidInput, PermissionDenied, NotFound
+from pedatt_common.errors import (Conflict, IllegalTransition, InvalidInput, NotFound,
+                                  PermissionDenied, Unprocessable)
 
 ORG = uuid.uuid4()
 OTHER_ORG = uuid.uuid4()
@@ -92,7 +92,7 @@ def test_full_review_workflow_timeline_events_and_notifications(service, rpc_cli
     # the teacher cannot review their own; another organization does not see it
     with pytest.raises(PermissionDenied):
         rpc.take_for_review(TEACHER_ACTOR, app_id)
-    with pytest.raises(ApplicationNotFound):
+    with pytest.raises(NotFound):
         rpc.take_for_review(actor(org=OTHER_ORG, roles=("assessor",)), app_id)
     with pytest.raises(IllegalTransition) as info:
         rpc.accept_application(ASSESSOR, app_id)
@@ -100,7 +100,7 @@ def test_full_review_workflow_timeline_events_and_notifications(service, rpc_cli
     app = rpc.take_for_review(ASSESSOR, app_id, "Беру")
     assert app["status"] == "under_review"
     # accepting needs the head's signatures
-    with pytest.raises(NotComplete):
+    with pytest.raises(Unprocessable):
         rpc.accept_application(ASSESSOR, app_id)
     app = rpc.return_for_rework(ASSESSOR, app_id, [
         {"item_code": "essay", "text": "Эссе короче 250 слов"}, {"item_code": None, "text": "Общее"}])
@@ -154,8 +154,9 @@ def test_teacher_edits_versions_and_withdrawal(service, rpc_client, put):
                                   "form": {"email": "new@example.kz"}})
     assert app["version"] == 2 and app["form"]["email"] == "new@example.kz"
     assert "education_diploma" not in app["completeness"]["missing_items"]
-    with pytest.raises(VersionConflict) as info:  # a stale copy
+    with pytest.raises(Conflict) as info:  # a stale copy
         rpc.update_application(TEACHER_ACTOR, app_id, 1, {"form": {"position": "x"}})
+    assert info.value.details["reason"] == "VERSION_CONFLICT"
     assert int(info.value.details["current_version"]) == 2
     with pytest.raises(InvalidInput):
         rpc.update_application(TEACHER_ACTOR, app_id, 2, {"item_flags": {"nope": {"in_state_systems": True}}})
@@ -167,8 +168,9 @@ def test_teacher_edits_versions_and_withdrawal(service, rpc_client, put):
     app = rpc.remove_portfolio_document(TEACHER_ACTOR, app_id, 2, pd["id"])
     assert app["version"] == 3 and "essay" in app["completeness"]["missing_items"]
     # submitting an incomplete application lists every reason
-    with pytest.raises(NotComplete) as info:
+    with pytest.raises(Unprocessable) as info:
         rpc.submit_application(TEACHER_ACTOR, app_id, 3, signature="MIIB")
+    assert info.value.details["reason"] == "NOT_COMPLETE"
     codes = {r["item_code"] for r in info.value.details["reasons"]}
     assert {"identity_document", "essay", "knowledge_test_certificate"} <= codes
     with pytest.raises(InvalidInput):  # neither a signature nor a scan
@@ -176,7 +178,7 @@ def test_teacher_edits_versions_and_withdrawal(service, rpc_client, put):
     canonical = rpc.get_canonical_document(TEACHER_ACTOR, app_id)
     assert canonical["media_type"] == "application/json" and len(canonical["sha256"]) == 64
     assert rpc.get_canonical_document(TEACHER_ACTOR, app_id) == canonical
-    with pytest.raises(VersionConflict):
+    with pytest.raises(Conflict):
         rpc.withdraw_application(TEACHER_ACTOR, app_id, 1)
     app = rpc.withdraw_application(TEACHER_ACTOR, app_id, 3, "Передумал")
     assert app["status"] == "withdrawn" and app["allowed_actions"] == []
@@ -236,7 +238,7 @@ def test_director_queue_lists_scans_of_own_organization(service, rpc_client, put
 
 
 def test_unknown_and_malformed_ids(service, rpc_client):
-    with pytest.raises(ApplicationNotFound):
+    with pytest.raises(NotFound):
         rpc_client.applications.get_application(TEACHER_ACTOR, str(uuid.uuid4()))
     with pytest.raises(InvalidInput):
         rpc_client.applications.get_application(TEACHER_ACTOR, "not-a-uuid")
