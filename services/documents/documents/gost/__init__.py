@@ -50,7 +50,13 @@ One call for the EDS code (integrity + signature + path + revocation + SIGN/AUTH
                         UNSUPPORTED_ALGORITHM,
          "message", "intact", "signature_ok", "trusted", "key_usage": SIGN|AUTH|UNKNOWN,
          "path": [subject names, anchor first], "revocation": {...}, "gost": GostSignerResult.to_dict()}
+        + "moment", "moment_source" ("timestamp" | "given"), "timestamp": a GOST-signed
+        signatureTimeStampToken (НУЦ РК TSA, policy GOST2015) that verifies gives the moment (genTime).
         Configured CAs whose issuer is not configured act as trust anchors (e.g. nca_gost_2022).
+    verify_timestamp_token(token, signature_bytes, trust_der=..., ...) -> dict   one GOST RFC 3161 token
+        (imprint over the signature, TSA SignerInfo, TSA path at genTime, EKU timeStamping); use it also
+        for GOST tokens on RSA signatures (pyHanko cannot check those, eds.md pitfall 12).
+    timestamp_tokens(signer_info) -> [cms.ContentInfo]
         async_verify_signer(...) is the same coroutine for callers inside an event loop.
 
 Path validation (pyhanko-certvalidator)
@@ -84,7 +90,15 @@ from .pkcs12 import load_pkcs12
 from .hashing import fast_available as streebog_fast_available
 from .hashing import new as streebog_new
 from .hashing import streebog
-from .signer import async_verify_signer, key_usage_class, new_hash, verify_signer
+from .signer import (
+    async_verify_signer,
+    async_verify_timestamp_token,
+    key_usage_class,
+    new_hash,
+    timestamp_tokens,
+    verify_signer,
+    verify_timestamp_token,
+)
 from .verify import (
     GostSignerResult,
     is_gost_signer_info,
@@ -115,5 +129,6 @@ __all__ = [
     "is_gost_oid", "is_legacy_gost_oid", "is_supported_gost_oid", "is_gost_signer_info",
     "load_pkcs12", "parse_gost_public_key", "public_key_of", "streebog", "streebog_new",
     "streebog_fast_available", "verify_certificate_signature", "verify_signature", "verify_signer_info",
-    "verify_signer", "async_verify_signer", "new_hash", "key_usage_class",
+    "verify_signer", "async_verify_signer", "new_hash", "key_usage_class", "timestamp_tokens",
+    "verify_timestamp_token", "async_verify_timestamp_token",
 ]

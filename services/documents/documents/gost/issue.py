@@ -8,7 +8,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timedelta, timezone
 
-from asn1crypto import algos, cms, core, crl as a_crl, keys as a_keys, x509
+from asn1crypto import algos, cms, core, crl as a_crl, keys as a_keys, tsp, x509  # tsp registers tst_info
 
 from . import _asn1, oids
 from .keys import GostPrivateKey
@@ -141,31 +141,39 @@ def make_crl(*, issuer_cert, issuer_key: GostPrivateKey, revoked: list[tuple[int
 
 
 def _signer_info(content_digest: bytes, key: GostPrivateKey, cert: x509.Certificate,
-                 signing_time: datetime | None):
+                 signing_time: datetime | None, content_type: str = "data", tsa=None):
     attrs = cms.CMSAttributes([
-        {"type": "content_type", "values": ["data"]},
+        {"type": "content_type", "values": [content_type]},
         {"type": "signing_time", "values": [cms.Time({"utc_time": signing_time or datetime.now(timezone.utc)})]},
         {"type": "message_digest", "values": [content_digest]},
     ])
     signed_set = b"\x31" + attrs.dump()[1:]  # DER SET OF: same bytes as the [0] IMPLICIT field
-    return cms.SignerInfo({
+    signature = sign_bytes(key, signed_set)
+    fields = {
         "version": "v1",
         "sid": cms.SignerIdentifier({"issuer_and_serial_number": {
             "issuer": cert.issuer, "serial_number": cert.serial_number}}),
         "digest_algorithm": {"algorithm": _hash_oid(key)},
         "signed_attrs": attrs,
         "signature_algorithm": {"algorithm": _sig_oid(key)},
-        "signature": sign_bytes(key, signed_set),
-    })
+        "signature": signature,
+    }
+    if tsa is not None:
+        tsa_key, tsa_cert, gen_time = tsa
+        token = make_timestamp_token(signature, tsa_key=tsa_key, tsa_cert=tsa_cert, gen_time=gen_time)
+        fields["unsigned_attrs"] = [{"type": "signature_time_stamp_token",
+                                     "values": [cms.ContentInfo.load(token)]}]
+    return cms.SignerInfo(fields)
 
 
 def sign_cms(content: bytes, key: GostPrivateKey, cert, *, detached: bool = True,
-             signing_time: datetime | None = None, extra_certs=()) -> bytes:
+             signing_time: datetime | None = None, extra_certs=(), tsa=None) -> bytes:
     """CMS SignedData (DER ContentInfo) with one GOST signer, as NCALayer's createCMSSignature makes it:
-    signed attributes contentType, signingTime, messageDigest (Streebog); signer certificate embedded."""
+    signed attributes contentType, signingTime, messageDigest (Streebog); signer certificate embedded.
+    ``tsa=(tsa_key, tsa_cert, gen_time)`` adds a GOST-signed RFC 3161 token (signatureTimeStampToken)."""
     cert = cert if isinstance(cert, x509.Certificate) else x509.Certificate.load(bytes(cert))
     extra = [c if isinstance(c, x509.Certificate) else x509.Certificate.load(bytes(c)) for c in extra_certs]
-    si = _signer_info(streebog(content, key.public.bits), key, cert, signing_time)
+    si = _signer_info(streebog(content, key.public.bits), key, cert, signing_time, tsa=tsa)
     sd = cms.SignedData({
         "version": "v1",
         "digest_algorithms": [{"algorithm": _hash_oid(key)}],
@@ -240,3 +248,32 @@ def make_ocsp_response(*, issuer_cert, issuer_key: GostPrivateKey, cert, status:
         "response_status": "successful",
         "response_bytes": {"response_type": "basic_ocsp_response", "response": basic},
     }).dump()
+
+
+def make_timestamp_token(signature: bytes, *, tsa_key: GostPrivateKey, tsa_cert, gen_time: datetime | None = None,
+                         policy: str = "1.2.398.3.3.2.6.4", serial: int | None = None) -> bytes:
+    """An RFC 3161 TimeStampToken over ``signature`` (Streebog messageImprint), signed by a GOST TSA —
+    like the НУЦ РК TSA with policy GOST 2015/512 (1.2.398.3.3.2.6.4)."""
+
+
+    if isinstance(tsa_cert, (bytes, bytearray)):
+        tsa_cert = x509.Certificate.load(bytes(tsa_cert))
+    tst = tsp.TSTInfo({
+        "version": "v1",
+        "policy": policy,
+        "message_imprint": {"hash_algorithm": {"algorithm": _hash_oid(tsa_key)},
+                            "hashed_message": streebog(signature, tsa_key.public.bits)},
+        "serial_number": serial if serial is not None else secrets.randbits(63),
+        "gen_time": gen_time or datetime.now(timezone.utc),
+    })
+    tst_der = tst.dump()
+    si = _signer_info(streebog(tst_der, tsa_key.public.bits), tsa_key, tsa_cert, gen_time,
+                      content_type="tst_info")
+    sd = cms.SignedData({
+        "version": "v3",
+        "digest_algorithms": [{"algorithm": _hash_oid(tsa_key)}],
+        "encap_content_info": {"content_type": "tst_info", "content": core.ParsableOctetString(tst_der)},
+        "certificates": [tsa_cert],
+        "signer_infos": [si],
+    })
+    return cms.ContentInfo({"content_type": "signed_data", "content": sd}).dump()

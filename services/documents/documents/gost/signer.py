@@ -131,13 +131,16 @@ async def async_verify_signer(**kwargs) -> dict:
 async def _async_verify_signer(*, signer_info_der, certificates_der=(), content_digest: bytes | None = None,
                               content=None, trust_der=(), moment: dt.datetime | None = None, crls_der=(),
                               ocsps_der=(), revocation_mode: str = "soft-fail", allow_fetching: bool = False,
-                              retroactive_revinfo: bool = True, econtent_type: str | None = "data") -> dict:
+                              retroactive_revinfo: bool = True, econtent_type: str | None = "data",
+                              use_timestamp: bool = True, purpose: str = "sign") -> dict:
     from pyhanko_certvalidator import CertificateValidator, ValidationContext
 
     from .certvalidator import GostAlgorithmPolicy, GostSignatureValidator
 
+    moment = moment or dt.datetime.now(dt.timezone.utc)
     out = {"reason_code": None, "message": None, "intact": None, "signature_ok": None, "trusted": None,
-           "key_usage": None, "path": [], "revocation": {"mode": revocation_mode}, "gost": None}
+           "key_usage": None, "path": [], "revocation": {"mode": revocation_mode}, "gost": None,
+           "moment": moment.isoformat(), "moment_source": "given", "timestamp": None}
 
     def done(code, message=None):
         out["reason_code"] = code
@@ -165,6 +168,17 @@ async def _async_verify_signer(*, signer_info_der, certificates_der=(), content_
         return done(_CODE_MAP.get(res.code, "INVALID_SIGNATURE"), res.message)
     out["key_usage"] = key_usage_class(cert)
 
+    if use_timestamp and purpose == "sign":
+        for token in timestamp_tokens(si):
+            ts = await async_verify_timestamp_token(
+                token, si["signature"].native, trust_der=trust, crls_der=crls_der, ocsps_der=ocsps_der,
+                revocation_mode=revocation_mode, allow_fetching=allow_fetching)
+            out["timestamp"] = {k: ts[k] for k in ("reason_code", "message", "time", "tsa", "policy")}
+            if ts["reason_code"] == "OK":
+                moment = dt.datetime.fromisoformat(ts["time"])
+                out["moment"], out["moment_source"] = ts["time"], "timestamp"
+                break
+
     roots, others = _split_trust(trust)
     ctx = {}
     if revocation_mode != "off":
@@ -175,7 +189,7 @@ async def _async_verify_signer(*, signer_info_der, certificates_der=(), content_
                "retroactive_revinfo": retroactive_revinfo}
     vc = ValidationContext(
         trust_roots=roots, other_certs=others + [c for c in certs if c is not cert],
-        moment=moment or dt.datetime.now(dt.timezone.utc), allow_fetching=allow_fetching,
+        moment=moment, allow_fetching=allow_fetching,
         revocation_mode="soft-fail" if revocation_mode == "off" else revocation_mode,
         signature_validator=GostSignatureValidator(), algorithm_usage_policy=GostAlgorithmPolicy(), **ctx)
     try:
@@ -190,11 +204,107 @@ async def _async_verify_signer(*, signer_info_der, certificates_der=(), content_
     out["path"] = [c.subject.human_friendly for c in path.iter_certs(include_root=True)]
     if revocation_mode != "off":
         out["revocation"]["status"] = "good" if (crls_der or ocsps_der or allow_fetching) else "not_checked"
+    if purpose == "timestamp":
+        try:
+            eku = cert.extended_key_usage_value
+            ekus = set(eku.native) if eku is not None else set()
+        except ValueError:
+            ekus = set()
+        ku = cert.key_usage_value
+        if "time_stamping" not in ekus or (ku is not None and "digital_signature" not in set(ku.native)):
+            return done("KEY_USAGE", "Сертификат не предназначен для меток времени (EKU timeStamping)")
+        return done("OK", res.message)
     if out["key_usage"] == "AUTH":
         return done("AUTH_KEY")
     if out["key_usage"] != "SIGN":
         return done("KEY_USAGE")
     return done("OK", res.message)
+
+
+def timestamp_tokens(signer_info) -> list:
+    """The signatureTimeStampToken values (cms.ContentInfo) in a SignerInfo's unsigned attributes."""
+    si = signer_info if isinstance(signer_info, cms.SignerInfo) else cms.SignerInfo.load(bytes(signer_info))
+    attrs = si["unsigned_attrs"]
+    if attrs.native is None:
+        return []
+    out = []
+    for attr in attrs:
+        if attr["type"].native == "signature_time_stamp_token":
+            out.extend(attr["values"])
+    return out
+
+
+async def async_verify_timestamp_token(token, signature: bytes, *, trust_der=(), crls_der=(), ocsps_der=(),
+                                       revocation_mode: str = "soft-fail", allow_fetching: bool = False,
+                                       moment: dt.datetime | None = None) -> dict:
+    """See :func:`verify_timestamp_token`."""
+    import hashlib
+
+    from asn1crypto import tsp
+
+    out = {"reason_code": None, "message": None, "time": None, "tsa": None, "policy": None,
+           "imprint_ok": None, "signer": None}
+    try:
+        ci = token if isinstance(token, cms.ContentInfo) else cms.ContentInfo.load(bytes(token))
+        sd = ci["content"]
+        eci = sd["encap_content_info"]
+        if eci["content_type"].native != "tst_info" or len(sd["signer_infos"]) != 1:
+            out.update(reason_code="MALFORMED", message="Это не метка времени RFC 3161")
+            return out
+        tst_der = eci["content"].contents
+        tst = tsp.TSTInfo.load(tst_der)
+        gen_time = tst["gen_time"].native
+        out["time"], out["policy"] = gen_time.isoformat(), tst["policy"].dotted
+        si = sd["signer_infos"][0]
+        from .verify import is_gost_signer_info
+
+        if not is_gost_signer_info(si):
+            out.update(reason_code="NOT_GOST", message="Метка времени подписана не по ГОСТ")
+            return out
+        imprint = tst["message_imprint"]
+        halg = imprint["hash_algorithm"]["algorithm"]
+        if oids.is_gost_oid(halg) or halg.dotted in oids.HASH_BITS:
+            h = new_hash(halg)
+        else:
+            h = hashlib.new(halg.native)
+        h.update(bytes(signature))
+        out["imprint_ok"] = h.digest() == imprint["hashed_message"].native
+        certs = [c.chosen for c in sd["certificates"]] if sd["certificates"].native is not None else []
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError, GostError) as exc:
+        out.update(reason_code="MALFORMED", message=f"Повреждённая метка времени: {exc}")
+        return out
+    res = await _async_verify_signer(
+        signer_info_der=si, certificates_der=certs, content=tst_der, trust_der=trust_der,
+        moment=moment or gen_time, crls_der=crls_der, ocsps_der=ocsps_der, revocation_mode=revocation_mode,
+        allow_fetching=allow_fetching, econtent_type="tst_info", use_timestamp=False, purpose="timestamp")
+    out["signer"] = res
+    out["tsa"] = res["path"][-1] if res["path"] else None
+    if not out["imprint_ok"]:
+        out.update(reason_code="TIMESTAMP_MISMATCH", message="Метка времени относится к другой подписи")
+    else:
+        out.update(reason_code=res["reason_code"], message=res["message"])
+    return out
+
+
+def verify_timestamp_token(token, signature: bytes, **kwargs) -> dict:
+    """Verify a GOST-signed RFC 3161 token (e.g. the НУЦ РК TSA, policy GOST 2015/512) over ``signature``.
+
+    Checks: TSTInfo messageImprint == hash(signature) (Streebog or SHA-2), the TSA's SignerInfo
+    (messageDigest over the TSTInfo, GOST signature), the TSA certificate path at genTime (or ``moment``)
+    and EKU timeStamping.  Returns ``{"reason_code": OK | TIMESTAMP_MISMATCH | NOT_GOST | MALFORMED |
+    <verify_signer codes>, "message", "time" (ISO genTime), "tsa", "policy", "imprint_ok", "signer"}``.
+    Keyword arguments as for :func:`verify_signer` (trust_der, crls_der, ocsps_der, revocation_mode,
+    allow_fetching, moment)."""
+    return _run(async_verify_timestamp_token(token, signature, **kwargs))
+
+
+def _run(coro):
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    coro.close()
+    raise RuntimeError("called inside a running event loop: await the async_ variant")
 
 
 def verify_signer(**kwargs) -> dict:
@@ -209,12 +319,9 @@ def verify_signer(**kwargs) -> dict:
     Returns a dict: ``reason_code`` (OK, TAMPERED, INVALID_SIGNATURE, UNTRUSTED_CHAIN, EXPIRED, REVOKED,
     REVOCATION_UNKNOWN, AUTH_KEY, KEY_USAGE, GOST_LEGACY, MALFORMED, UNSUPPORTED_ALGORITHM), ``message``,
     ``intact``, ``signature_ok``, ``trusted``, ``key_usage`` (SIGN/AUTH/UNKNOWN), ``path`` (subject
-    names, trust anchor first), ``revocation`` and ``gost`` (the :class:`GostSignerResult` as a dict).
+    names, trust anchor first), ``revocation``, ``gost`` (the :class:`GostSignerResult` as a dict),
+    ``moment`` / ``moment_source`` ("timestamp" when a GOST signatureTimeStampToken verified and its genTime
+    was used, else "given") and ``timestamp`` (that token's check, or None).  ``use_timestamp=False``
+    ignores tokens.
     """
-    coro = async_verify_signer(**kwargs)
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(coro)
-    coro.close()
-    raise RuntimeError("verify_signer() called inside a running event loop: await async_verify_signer()")
+    return _run(async_verify_signer(**kwargs))

@@ -8,7 +8,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from asn1crypto import cms, pem, x509
+from asn1crypto import cms, pem, tsp, x509  # noqa: F401  (tsp registers the tst_info content type)
 
 from . import der, oids
 from .errors import GostError, LegacyAlgorithmNotSupported

@@ -197,3 +197,36 @@ def test_never_crashes_on_corrupted_signer_info_or_certificate(pki):
     assert "OK" not in codes or len(codes) > 1
     assert codes <= {"OK", "MALFORMED", "INVALID_SIGNATURE", "UNTRUSTED_CHAIN", "TAMPERED", "EXPIRED",
                      "UNSUPPORTED_ALGORITHM", "KEY_USAGE", "AUTH_KEY", "GOST_LEGACY", "REVOCATION_UNKNOWN"}
+
+
+def test_gost_timestamp_token_gives_the_moment(pki):
+    tsa_key = gost.GostPrivateKey.generate(512)
+    tsa = issue.make_certificate(subject=issue.name(common_name="TSA GOST TEST", country_name="KZ"),
+                                 public_key=tsa_key.public, issuer_key=pki["ca_key"], issuer_cert=pki["ca"],
+                                 key_usage={"digital_signature", "non_repudiation"}, ext_key_usage=["time_stamping"],
+                                 not_before=NOW - timedelta(days=20), not_after=NOW + timedelta(days=300))
+    key, cert = pki["person"]("ТЕСТОВ ТЕСТ", "IIN880101300123")
+    content = b"signed with a timestamp"
+    stamp_time = (NOW - timedelta(days=3)).replace(microsecond=0)
+    signed = issue.sign_cms(content, key, cert, tsa=(tsa_key, tsa, stamp_time))
+    trust = [pki["root"], pki["ca"]]
+    res = _check(signed, content, trust)
+    assert res["reason_code"] == "OK" and res["moment_source"] == "timestamp"
+    assert res["moment"] == stamp_time.isoformat() and res["timestamp"]["policy"] == "1.2.398.3.3.2.6.4"
+    # the token belongs to another signature -> not used, the signature itself stays valid
+    si = cms.ContentInfo.load(signed)["content"]["signer_infos"][0]
+    other = issue.sign_cms(b"other", key, cert, tsa=(tsa_key, tsa, stamp_time))
+    token = gost.timestamp_tokens(cms.ContentInfo.load(other)["content"]["signer_infos"][0])[0]
+    ts = gost.verify_timestamp_token(token, si["signature"].native, trust_der=trust)
+    assert ts["reason_code"] == "TIMESTAMP_MISMATCH" and ts["imprint_ok"] is False
+    assert gost.verify_timestamp_token(token, cms.ContentInfo.load(other)["content"]["signer_infos"][0][
+        "signature"].native, trust_der=trust)["reason_code"] == "OK"
+    # a TSA certificate without EKU timeStamping is refused; the signer falls back to the given moment
+    bad_tsa = issue.make_certificate(subject=issue.name(common_name="NOT A TSA"), public_key=tsa_key.public,
+                                     issuer_key=pki["ca_key"], issuer_cert=pki["ca"],
+                                     not_before=NOW - timedelta(days=20))
+    signed2 = issue.sign_cms(content, key, cert, tsa=(tsa_key, bad_tsa, stamp_time))
+    res = _check(signed2, content, trust)
+    assert res["reason_code"] == "OK" and res["moment_source"] == "given"
+    assert res["timestamp"]["reason_code"] == "KEY_USAGE"
+    assert gost.verify_timestamp_token(b"\x30\x00", b"sig")["reason_code"] == "MALFORMED"
