@@ -53,11 +53,14 @@ One call for the EDS code (integrity + signature + path + revocation + SIGN/AUTH
         + "moment", "moment_source" ("timestamp" | "given"), "timestamp": a GOST-signed
         signatureTimeStampToken (НУЦ РК TSA, policy GOST2015) that verifies gives the moment (genTime).
         Configured CAs whose issuer is not configured act as trust anchors (e.g. nca_gost_2022).
+        async_verify_signer(...) / async_verify_timestamp_token(...): the coroutines, for event loops.
+        Notes for the EDS code: pass the trust store's CRLs/OCSPs and revocation mode; skip digest OIDs
+        with is_legacy_gost_oid() in the streaming pass (new_hash raises for them) so the signer gets
+        GOST_LEGACY instead of the whole CMS failing.
     verify_timestamp_token(token, signature_bytes, trust_der=..., ...) -> dict   one GOST RFC 3161 token
         (imprint over the signature, TSA SignerInfo, TSA path at genTime, EKU timeStamping); use it also
         for GOST tokens on RSA signatures (pyHanko cannot check those, eds.md pitfall 12).
     timestamp_tokens(signer_info) -> [cms.ContentInfo]
-        async_verify_signer(...) is the same coroutine for callers inside an event loop.
 
 Path validation (pyhanko-certvalidator)
     GostSignatureValidator()   SignatureValidator: verifies GOST signatures on certificates, CRLs and
