@@ -242,3 +242,28 @@ def test_unknown_and_malformed_ids(service, rpc_client):
         rpc_client.applications.get_application(TEACHER_ACTOR, str(uuid.uuid4()))
     with pytest.raises(InvalidInput):
         rpc_client.applications.get_application(TEACHER_ACTOR, "not-a-uuid")
+
+
+def test_returned_application_shows_remarks_and_changes_since_submission(service, rpc_client, put, db_connection):
+    rpc = rpc_client.applications
+    app_id = put("under_review", docs=[("essay", False)])
+    session = Session(bind=db_connection, join_transaction_mode="create_savepoint")
+    app = session.get(Application, uuid.UUID(app_id))
+    essay = session.query(PortfolioDocument).filter_by(application_id=app.id).one()
+    app.submission_count = 1
+    app.last_submission = {"snapshot": {"documents": [{"document_id": "old-doc", "item_code": "essay"}],
+                                        "item_flags": {}, "form": dict(app.form)},
+                           "previous": None, "canonical": "{}"}
+    session.flush()
+    returned = rpc.return_for_rework(ASSESSOR, app_id, [{"item_code": "essay", "text": "Перепишите"}])
+    assert returned["status"] == "returned_for_rework"
+    assert returned["allowed_actions"] == []  # nothing left for the reviewer until resubmission
+    mine = rpc.get_application(TEACHER_ACTOR, app_id)
+    assert mine["allowed_actions"] == ["submit", "withdraw"]
+    changes = mine["changes_since_last_submission"]
+    assert changes["documents_added"] == [{"item_code": "essay", "document_id": str(essay.document_id)}]
+    assert changes["documents_removed"] == [{"item_code": "essay", "document_id": "old-doc"}]
+    essay_item = next(i for i in mine["portfolio"] if i["code"] == "essay")
+    assert [r["text"] for r in essay_item["remarks"]] == ["Перепишите"]
+    assert essay_item["remarks"][0]["round"] == 1
+    session.close()
