@@ -2,8 +2,9 @@
 
 Everything here is plain Python (no nameko), importable from the documents service and its tests.
 Importing the package registers the Kazakh GOST *public key* OIDs in asn1crypto (so certificates with
-GOST keys no longer raise ``KeyError: '1.2.398.3.10.1.1.2.2'``) and, on first Streebog use, loads the
-OpenSSL GOST provider (Debian ``libengine-gost-openssl``) into this process's libcrypto.
+GOST keys no longer raise ``KeyError: '1.2.398.3.10.1.1.2.2'``).  Streebog comes from the system
+libgcrypt (Debian ``libgcrypt20``), else from the OpenSSL GOST provider (Debian
+``libengine-gost-openssl``, loaded into this process's libcrypto on first use), else pure Python.
 
 Byte order (the НУЦ РК's, proven on real NCA test certificates): public key OCTET STRING = x‖y and
 signature = r‖s, each little-endian; digest integer = Streebog output read little-endian; curves are
@@ -83,7 +84,8 @@ code ``LEGACY_ALGORITHM_NOT_SUPPORTED``.
 
 Performance (bench/gost.py): the EC step ``u1·G + u2·Q`` runs in OpenSSL's generic prime-curve code via
 ctypes (~1 ms per 512-bit verify; pure-Python fallback ~8 ms when libcrypto is unavailable or
-``PEDATT_GOST_PURE_EC=1``); Streebog runs in the GOST provider.
+``PEDATT_GOST_PURE_EC=1``); Streebog runs in libgcrypt or the GOST provider (``PEDATT_GOST_HASH``
+= gcrypt | openssl | python forces one; ``documents.gost.hashing.backend()`` tells which).
 """
 from . import _asn1
 from .errors import GostError, LegacyAlgorithmNotSupported

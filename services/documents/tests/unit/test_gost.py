@@ -66,7 +66,24 @@ def _signer(cms_der: bytes, i: int = 0):
 
 def test_streebog_known_vector_and_fast_path():
     assert gost.streebog(b"", 512).hex().startswith("8e945da209aa869f0455928529bcae46")
-    assert gost.streebog_fast_available(), "OpenSSL GOST provider (libengine-gost-openssl) not loaded"
+    assert gost.streebog_fast_available(), "neither libgcrypt20 nor libengine-gost-openssl usable"
+
+
+def test_streebog_backends_agree(monkeypatch):
+    data = os.urandom(200_000)
+    results = {}
+    for kind in ("gcrypt", "openssl"):
+        monkeypatch.setenv("PEDATT_GOST_HASH", kind)
+        assert sb_mod.backend() == kind, f"{kind} Streebog backend missing (libgcrypt20 / libengine-gost-openssl)"
+        for bits in (256, 512):
+            h = gost.streebog_new(bits)
+            h.update(data[:1000])
+            h.update(memoryview(data)[1000:])
+            first = h.digest()
+            assert h.digest() == first  # digest() does not finalise the object
+            results[kind, bits] = (first, gost.streebog(data, bits), gost.streebog(bytearray(data), bits))
+    for bits in (256, 512):
+        assert len(set(results["gcrypt", bits] + results["openssl", bits])) == 1
 
 
 def test_streebog_stream_equals_bytes_and_pure_python_agrees():
@@ -391,6 +408,8 @@ def test_loading_the_gost_provider_keeps_other_openssl_users_working():
     code = (
         "from documents import gost\n"
         "assert gost.streebog_fast_available()\n"
+        "from documents.gost import hashing\n"
+        "assert hashing.backend() == 'openssl'\n"
         "import hashlib, ssl\n"
         "hashlib.sha256(b'x').digest(); hashlib.md5(b'x').digest(); hashlib.pbkdf2_hmac('sha256', b'p', b's', 2)\n"
         "ssl.create_default_context()\n"
@@ -398,7 +417,7 @@ def test_loading_the_gost_provider_keeps_other_openssl_users_working():
         "h = hashes.Hash(hashes.SHA256()); h.update(b'x'); h.finalize()\n"
         "print('ok')\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
-                         cwd=Path(__file__).resolve().parents[2])
+                         cwd=Path(__file__).resolve().parents[2], env=dict(os.environ, PEDATT_GOST_HASH="openssl"))
     assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr
 
 
