@@ -14,7 +14,7 @@ Signing is real CMS (cryptography's PKCS7 builder, SHA-256, signed attributes), 
 Plain ``ws://`` by default (the web client's NCALayer URL is configurable); ``--tls CERT KEY``
 serves ``wss://``.
 
-It runs as its own process (``python -m tests.browser.ncalayer_standin --state DIR``): the test
+It runs as its own process (``python tests/browser/ncalayer_standin.py --state DIR``): the test
 process is monkey-patched by eventlet, which does not mix with an asyncio server. The test
 controls it through files in DIR: ``key.json`` (the inserted key) and reads ``requests.jsonl``."""
 import argparse
@@ -113,7 +113,7 @@ class NCALayerStandIn:
         for name in ("port", "key.json", "requests.jsonl"):
             (self.state / name).unlink(missing_ok=True)
         root = Path(__file__).resolve().parents[2]
-        self.proc = subprocess.Popen([sys.executable, "-m", "tests.browser.ncalayer_standin",
+        self.proc = subprocess.Popen([sys.executable, str(Path(__file__).resolve()),
                                       "--state", str(self.state), "--host", self.host],
                                      cwd=root, stdout=subprocess.DEVNULL,
                                      stderr=open(self.state / "standin.log", "ab"))

@@ -16,6 +16,7 @@ import { ApplicationsPage, NewApplicationPage } from "./pages/applications";
 import { ApplicationPage } from "./pages/application";
 import { DirectorQueuePage } from "./pages/director";
 import { ReviewQueuePage, ReviewPage } from "./pages/review";
+import { ChangePasswordPage } from "./pages/password";
 
 setOnSessionExpired(() => {
   clearMe();
@@ -32,6 +33,7 @@ interface Route {
 const ROUTES: Route[] = [
   { path: "/", render: () => <HomePage /> },
   { path: "/notifications", render: () => <NotificationsPage /> },
+  { path: "/password", render: () => <ChangePasswordPage /> },
   { path: "/admin/settings", render: () => <SettingsPage />, roles: ["org_admin"] },
   { path: "/admin/staff", render: () => <StaffPage />, roles: ["org_admin"] },
   { path: "/admin/overview", render: () => <OverviewPage />, roles: ["org_admin"] },
@@ -106,6 +108,7 @@ function Shell({ path }: { path: string }) {
     break;
   }
   if (content === null) content = <div className="alert alert-warn">{t("err.404")}</div>;
+  if (me.must_change_password) content = <ChangePasswordPage forced />;
 
   const nav = NAV.filter((n) => hasRole(me, ...n.roles));
   return (
@@ -125,7 +128,10 @@ function Shell({ path }: { path: string }) {
         </Link>
         <div className="topbar-right">
           <Link to="/notifications" className="notif-link" aria-label={t("nav.notifications")} data-testid="notifications-link">
-            🔔{unread > 0 && <span className="counter" data-testid="unread-count">{unread}</span>}
+            <svg width="22" height="22" viewBox="0 0 24 24" aria-hidden="true" fill="currentColor">
+              <path d="M12 22a2.5 2.5 0 0 0 2.45-2h-4.9A2.5 2.5 0 0 0 12 22zm7-6V11a7 7 0 0 0-5.5-6.84V3a1.5 1.5 0 0 0-3 0v1.16A7 7 0 0 0 5 11v5l-2 2v1h18v-1l-2-2z" />
+            </svg>
+            {unread > 0 && <span className="counter" data-testid="unread-count">{unread}</span>}
           </Link>
           <div className="lang-switch" role="group" aria-label={t("lang.switch")}>
             <button type="button" className={lang === "ru" ? "active" : ""} onClick={() => setLang("ru")} data-testid="lang-ru">
@@ -152,6 +158,9 @@ function Shell({ path }: { path: string }) {
         ))}
         <Link to="/notifications" className={pathname === "/notifications" ? "active" : ""}>
           {t("nav.notifications")} {unread > 0 ? `(${unread})` : ""}
+        </Link>
+        <Link to="/password" className={pathname === "/password" ? "active" : ""}>
+          {t("nav.password")}
         </Link>
         <button
           type="button"

@@ -24,7 +24,7 @@ export function ApplicationPage({ id }: { id: string }) {
     <div data-testid="application" data-status={app.status}>
       <div className="page-head">
         <h1>
-          {t("app.title")}: {titleOf(rules.data?.categories, app.target_category)}
+          {t("app.heading")}: {titleOf(rules.data?.categories, app.target_category)}
         </h1>
         <StatusBadge status={app.status} />
       </div>
@@ -153,7 +153,7 @@ function PortfolioItem({ app, item, editable, onChanged }: { app: any; item: any
   };
   const cls = openRemarks.length ? "remark" : item.satisfied ? "done" : item.required ? "missing" : "";
   return (
-    <div className={`item ${cls}`} data-testid={`item-${item.code}`}>
+    <div className={`item ${cls}`} data-testid={`item-${item.code}`} data-required={item.required ? "1" : "0"} data-head={item.head_certification ? "1" : "0"} data-satisfied={item.satisfied ? "1" : "0"}>
       <div className="item-head">
         <h3>{pick(item)}</h3>
         <span className="small muted">

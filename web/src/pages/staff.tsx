@@ -237,9 +237,13 @@ function StaffCard({ staff, reference, onClose, onChanged }: { staff: any; refer
   };
   const toggleRole = async (role: string, on: boolean) => {
     setError(null);
+    const before = s;
+    const roles: string[] = s.roles ?? [];
+    setS({ ...s, roles: on ? [...roles, role] : roles.filter((r) => r !== role) }); // shown at once, undone on refusal
     try {
       apply(on ? await api.post(`/staff/${s.user_id}/roles`, { role }) : await api.del(`/staff/${s.user_id}/roles/${role}`));
     } catch (e) {
+      setS(before);
       setError(e);
     }
   };
