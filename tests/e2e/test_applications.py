@@ -189,6 +189,10 @@ def test_teacher_applies_director_signs_teacher_submits(gateway, people, keys):
     r = gateway.post(f"/api/v1/applications/{app_id}/documents", headers=t,
                      json={"version": version, "item_code": "essay", "document_id": png["id"]})
     assert r.status_code == 422 and r.json()["details"]["reason"] == "DOCUMENT_NOT_ACCEPTED"
+    r = gateway.post("/api/v1/documents/uploads", headers=t, json={
+        "subject_type": subject[0], "subject_id": subject[1], "kind": "portfolio",
+        "filename": "huge.pdf", "content_type": PDF, "size": 10 ** 12})
+    assert r.status_code == 413  # over-sized: refused before a byte is sent
     foreign = upload(gateway, d, pdf_bytes("director's own"), subject=("misc", "director"))
     r = gateway.post(f"/api/v1/applications/{app_id}/documents", headers=t,
                      json={"version": version, "item_code": "essay", "document_id": foreign["id"]})
@@ -278,6 +282,11 @@ def test_teacher_applies_director_signs_teacher_submits(gateway, people, keys):
     r = gateway.patch(f"/api/v1/applications/{app_id}", headers=t,
                       json={"version": app["version"], "form": {"position": "Учитель"}})
     assert r.status_code == 409 and r.json()["error"] == "ILLEGAL_TRANSITION"
+    # the submitted files are locked in the documents service: no new version under review
+    r = gateway.post("/api/v1/documents/uploads", headers=t, json={
+        "subject_type": subject[0], "subject_id": subject[1], "kind": "portfolio", "filename": "v2.pdf",
+        "content_type": PDF, "size": 100, "document_id": next(iter(scans))})
+    assert r.status_code == 409, r.text
     # the signed bytes stay available to the reviewers
     assert gateway.get(f"/api/v1/applications/{app_id}/canonical", headers=heads[ASSESSOR]).json()["sha256"] \
         == canonical["sha256"]

@@ -82,6 +82,8 @@ class PortfolioDocument(Base):
     organization_id: Mapped[uuid.UUID] = mapped_column(nullable=False)
     item_code: Mapped[str] = mapped_column(String(60), nullable=False)
     document_id: Mapped[uuid.UUID] = mapped_column(nullable=False)
+    subject_type: Mapped[str | None] = mapped_column(String(100))
+    subject_id: Mapped[str | None] = mapped_column(String(200))
     document_version: Mapped[int] = mapped_column(Integer, nullable=False)
     filename: Mapped[str] = mapped_column(String(300), nullable=False)
     content_type: Mapped[str] = mapped_column(String(100), nullable=False)

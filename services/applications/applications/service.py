@@ -3,12 +3,15 @@ import base64
 import functools
 import hashlib
 import json
+import os
 import uuid
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+import eventlet
 from marshmallow import ValidationError
 from nameko.events import event_handler
+from nameko.exceptions import UnknownService
 from nameko.rpc import RpcProxy, rpc
 from sqlalchemy import and_, func, or_, select, text, tuple_
 
@@ -23,8 +26,8 @@ from applications.schemas import (CreateApplicationSchema, ListApplicationsSchem
                                   SubmitSchema, UpdateApplicationSchema)
 from pedatt_common.actor import Actor
 from pedatt_common.db import new_id, utcnow
-from pedatt_common.errors import (IllegalTransition, InvalidInput, NotFound, PermissionDenied,
-                                  invalid_from_marshmallow)
+from pedatt_common.errors import (DependencyUnavailable, IllegalTransition, InvalidInput, NotFound,
+                                  PermissionDenied, invalid_from_marshmallow)
 from pedatt_common.service import ServiceBase
 
 LOCAL_TZ = ZoneInfo("Asia/Almaty")
@@ -32,6 +35,7 @@ EDITIONS = domain.load_editions()
 REVIEWER_ROLES = ("assessor", "org_admin")
 READER_ROLES = ("assessor", "org_admin", "director")
 SYSTEM_ROLE = "system"
+RPC_TIMEOUT = float(os.environ.get("PEDATT_RPC_TIMEOUT", "10"))
 
 
 @functools.lru_cache(maxsize=256)
@@ -102,6 +106,28 @@ class ApplicationsService(ServiceBase):
     db = database()
     organizations = RpcProxy("organizations")
     documents = RpcProxy("documents")
+
+    def _call(self, service, method, *args, **kwargs):
+        """RPC to another service with a timeout: one that does not answer is a 503, not a hang."""
+        proxy = getattr(self, service)
+        try:
+            reply = getattr(proxy, method).call_async(*args, **kwargs)
+            with eventlet.Timeout(RPC_TIMEOUT):
+                return reply.result()
+        except eventlet.Timeout:
+            raise DependencyUnavailable(f"Сервис «{service}» не ответил вовремя",
+                                        {"service": service}) from None
+        except UnknownService:
+            raise DependencyUnavailable(f"Сервис «{service}» недоступен", {"service": service}) from None
+
+    def _lock_subjects(self, uow, actor, app_id, locked: bool):
+        """Lock (on submission) / unlock (back to the teacher) the portfolio's files in documents."""
+        table = PortfolioDocument.__table__
+        subjects = uow.session.execute(
+            select(table.c.subject_type, table.c.subject_id).distinct()
+            .where(table.c.application_id == app_id, table.c.subject_type.is_not(None))).all()
+        for subject_type, subject_id in subjects:
+            self._call("documents", "set_subject_locked", actor.to_rpc(), subject_type, subject_id, locked)
 
     # ======================================================================= rules
     @rpc(expected_exceptions=EXPECTED)
@@ -221,8 +247,8 @@ class ApplicationsService(ServiceBase):
 
     def _form_from_profile(self, actor, target_category):
         """The form snapshot (shown for confirmation) and what eligibility needs."""
-        staff = self.organizations.get_staff_profile(actor.to_rpc(), actor.user_id)
-        org = self.organizations.get_organization(actor.to_rpc(), actor.organization_id)
+        staff = self._call("organizations", "get_staff_profile", actor.to_rpc(), actor.user_id)
+        org = self._call("organizations", "get_organization", actor.to_rpc(), actor.organization_id)
         return build_form(staff, org, target_category, actor)
 
     # ======================================================================= reading
@@ -324,7 +350,7 @@ class ApplicationsService(ServiceBase):
             if item is None:
                 raise InvalidInput("Такого пункта нет в перечне документов для этой категории",
                                    {"fields": {"item_code": ["Неизвестный пункт"]}})
-            doc = self.documents.get_document(actor.to_rpc(), str(document_id))
+            doc = self._call("documents", "get_document", actor.to_rpc(), str(document_id))
             if str(doc.get("owner_id")) != str(actor.user_id) or \
                     str(doc.get("organization_id")) != str(app.organization_id):
                 raise NotYourDocument("Можно приложить только свой документ",
@@ -345,6 +371,7 @@ class ApplicationsService(ServiceBase):
             pd = PortfolioDocument(
                 id=new_id(), application_id=app.id, organization_id=app.organization_id,
                 item_code=item_code, document_id=document_id,
+                subject_type=(doc.get("subject_type") or None), subject_id=_str(doc.get("subject_id")),
                 document_version=int(doc.get("current_version") or 1),
                 filename=(doc.get("filename") or "")[:300], content_type=doc["content_type"],
                 size=int(doc.get("size") or 0), sha256=doc.get("sha256") or "",
@@ -417,12 +444,14 @@ class ApplicationsService(ServiceBase):
             canonical = self._canonical(uow, app)
             digest = domain.sha256_hex(canonical)
             if data["signature"]:
-                report = self.documents.verify_signature(
-                    data["signature"], base64.b64encode(canonical).decode("ascii"))
+                report = self._call("documents", "verify_signature", data["signature"],
+                                    base64.b64encode(canonical).decode("ascii"),
+                                    expect={"signer_iin": app.form.get("iin")})
                 self._check_teacher_signature(report, app)
                 kind, evidence = "eds", _report_summary(report)
             else:
-                doc = self.documents.get_document(actor.to_rpc(), str(data["paper_scan_document_id"]))
+                doc = self._call("documents", "get_document", actor.to_rpc(),
+                                 str(data["paper_scan_document_id"]))
                 if str(doc.get("owner_id")) != str(actor.user_id):
                     raise NotYourDocument("Можно приложить только свой документ", {})
                 kind, evidence = "paper", {"document_id": str(data["paper_scan_document_id"]),
@@ -438,6 +467,7 @@ class ApplicationsService(ServiceBase):
             app.paper_scan_document_id = data["paper_scan_document_id"]
             app.submitted_at = now
             self._move(uow, app, "submit", "teacher", actor, None)
+            self._lock_subjects(uow, actor, app.id, True)
             uow.publish(events.APPLICATION_SUBMITTED, {
                 "application_id": str(app.id), "organization_id": str(app.organization_id),
                 "teacher_id": str(app.teacher_id), "target_category": app.target_category,
@@ -466,7 +496,10 @@ class ApplicationsService(ServiceBase):
             self._require_owner(actor, app)
             self._move_check(app, "withdraw", "teacher")
             self._check_version(app, version)
+            was_locked = app.status not in domain.EDITABLE
             self._move(uow, app, "withdraw", "teacher", actor, _comment(comment))
+            if was_locked:
+                self._lock_subjects(uow, actor, app.id, False)
             return self._full(uow, app, actor)
 
     # ======================================================================= review (assessment)
@@ -507,6 +540,7 @@ class ApplicationsService(ServiceBase):
             uow.publish(events.APPLICATION_REMARKS_ADDED, {
                 "application_id": str(app.id), "organization_id": str(app.organization_id),
                 "teacher_id": str(app.teacher_id), "remarks": rows})
+            self._lock_subjects(uow, actor_obj, app.id, False)  # the teacher may fix the files
         actor_obj = Actor.from_rpc(actor)
         return self._review_move(actor, application_id, "return_for_rework", comment, add_remarks)
 
@@ -587,14 +621,14 @@ class ApplicationsService(ServiceBase):
                 raise InvalidInput("Этот документ не требует подписи руководителя", {})
             if app.status in domain.FINAL:
                 raise IllegalTransition("Заявление уже закрыто", {"status": app.status})
-            org = self.organizations.get_organization(actor.to_rpc(), org_id)
+            org = self._call("organizations", "get_organization", actor.to_rpc(), org_id)
             director = org.get("director") or {}
             if director.get("user_id") != str(actor.user_id):
                 raise PermissionDenied("Подписывать сканы может только руководитель организации",
                                        {"required_roles": ["director"]})
             expect = {"signer_iin": director.get("iin"), "director_of_bin": org.get("bin")}
-            report = self.documents.attach_signature(actor.to_rpc(), str(pd.document_id), signature,
-                                                     version=pd.document_version, expect=expect)
+            report = self._call("documents", "attach_signature", actor.to_rpc(), str(pd.document_id),
+                                signature, version=pd.document_version, expect=expect)
             if not report.get("valid"):
                 raise SignatureRejected(report.get("reason") or "Подпись руководителя не прошла проверку",
                                         {"reason_code": report.get("reason_code") or "INVALID_SIGNATURE",
