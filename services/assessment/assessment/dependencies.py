@@ -28,6 +28,7 @@ class Settings:
     poll_interval: float = field(default_factory=lambda: _f("PEDATT_STATE_POLL_INTERVAL", 1))
     rpc_timeout: float = field(default_factory=lambda: _f("PEDATT_ASSESSMENT_RPC_TIMEOUT", 10))
     send_batch: int = 20
+    send_lease: float = field(default_factory=lambda: _f("PEDATT_STATE_SEND_LEASE", 15))
 
 
 settings = Settings()

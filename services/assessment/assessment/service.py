@@ -508,30 +508,69 @@ class AssessmentService(ServiceBase):
                                           Delivery.next_attempt_at <= now)
                 .order_by(Delivery.next_attempt_at).limit(limit)).scalars().all()
 
-    def _lock_delivery(self, uow, delivery_id, state):
-        return uow.session.execute(
-            select(Delivery).where(Delivery.id == delivery_id, Delivery.state == state)
-            .with_for_update(skip_locked=True)).scalar_one_or_none()
+    def _claim(self, delivery_id, state: str, lease: float) -> dict | None:
+        """Take a due delivery for one attempt. Instead of holding a row lock across the network
+        call, the attempt is leased (next_attempt_at pushed ahead) and committed: a crash lets
+        the lease expire and the next attempt repeats the same messageId."""
+        now = utcnow()
+        with self.db as uow:
+            d = uow.session.execute(
+                select(Delivery).where(Delivery.id == delivery_id, Delivery.state == state,
+                                       Delivery.next_attempt_at <= now)
+                .with_for_update(skip_locked=True)).scalar_one_or_none()
+            if d is None:
+                return None
+            if state == domain.QUEUED:
+                d.attempts += 1
+            d.next_attempt_at, d.updated_at = now + timedelta(seconds=lease), now
+            return {"id": d.id, "attempts": d.attempts, "message_id": d.message_id,
+                    "package": d.package, "on_behalf": d.on_behalf,
+                    "organization_id": d.organization_id, "application_id": d.application_id,
+                    "correlation_id": d.correlation_id}
+
+    def _locked(self, uow, claim: dict, state: str) -> Delivery | None:
+        """The claimed delivery, if nobody moved it while we were away."""
+        d = uow.session.execute(select(Delivery).where(Delivery.id == claim["id"])
+                                .with_for_update()).scalar_one()
+        if d.state != state or d.attempts != claim["attempts"]:
+            return None
+        return d
 
     @timer(interval=0.5)
     def send_due_deliveries(self):
         """Send the queued packages whose time has come (outbox-driven, retried with backoff)."""
         for delivery_id in self._due(utcnow(), settings.send_batch, domain.QUEUED):
+            claim = self._claim(delivery_id, domain.QUEUED, settings.send_lease)
+            if claim is None:
+                continue
+            built = None
+            try:
+                package, built = self._package_with_links(claim)
+                outcome = ("sent", self.state_service.send(
+                    claim["message_id"], package, (package.get("organization") or {}).get("bin")))
+            except (Transient, ServiceError) as exc:
+                outcome = ("retry", exc)
+            except Rejected as exc:
+                outcome = ("rejected", exc)
             with self.db as uow:
-                d = self._lock_delivery(uow, delivery_id, domain.QUEUED)
+                d = self._locked(uow, claim, domain.QUEUED)
                 if d is not None:
-                    self._send_one(uow, d)
+                    if built is not None:
+                        d.package = built
+                    self._record_send(uow, d, *outcome)
 
-    def _package_with_links(self, d: Delivery) -> dict:
-        package = d.package or {}
-        on_behalf = d.on_behalf or {}
+    def _package_with_links(self, claim: dict) -> tuple[dict, dict | None]:
+        """The package with fresh presigned links (or inline bytes); builds it first when the
+        delivery was queued by the repair path."""
+        package, built = claim["package"] or {}, None
+        on_behalf = claim["on_behalf"] or {}
         if not package.get("documents") and not package.get("application"):
-            app = self._application(on_behalf, d.application_id)  # repair path: build now
+            app = self._application(on_behalf, claim["application_id"])
             items = portfolio.checklist_items(app)
-            package = portfolio.build_package(
+            package = built = portfolio.build_package(
                 app, items, self._documents(on_behalf, app), portfolio.application_signature(app),
-                {"id": d.organization_id, "bin": app.get("organization_bin")})
-            d.package = package
+                {"id": claim["organization_id"],
+                 "bin": (app.get("form") or {}).get("organization_bin")})
         docs = []
         for doc in package.get("documents") or []:
             if doc.get("content_base64") is not None or doc.get("url"):
@@ -540,27 +579,25 @@ class AssessmentService(ServiceBase):
             link = self._call("documents", "get_download_url", on_behalf, doc["document_id"],
                               doc.get("version"))
             docs.append({**doc, "url": link["url"]})
-        return {**package, "documents": docs}
+        return {**package, "documents": docs}, built
 
-    def _send_one(self, uow, d: Delivery) -> None:
+    def _record_send(self, uow, d: Delivery, outcome: str, value) -> None:
         now = utcnow()
-        d.attempts += 1
         d.updated_at = now
-        try:
-            package = self._package_with_links(d)
-            answer = self.state_service.send(d.message_id, package,
-                                             (package.get("organization") or {}).get("bin"))
-        except (Transient, ServiceError) as exc:
-            self._retry_later(uow, d, now, exc)
+        if outcome == "retry":
+            self._retry_later(uow, d, now, value)
             return
-        except Rejected as exc:
-            d.state, d.last_error, d.next_attempt_at = domain.FAILED, f"{exc.code}: {exc.message}", None
+        if outcome == "rejected":
+            d.state, d.next_attempt_at = domain.FAILED, None
+            d.last_error = f"{value.code}: {value.message}"
             uow.session.add(DeliveryAttempt(delivery_id=d.id, kind="send", outcome="rejected",
-                                            http_status=exc.http_status, error=d.last_error, at=now))
+                                            http_status=value.http_status, error=d.last_error,
+                                            at=now))
             uow.publish("state_delivery_failed", {"application_id": str(d.application_id),
                                                   "organization_id": d.organization_id,
                                                   "delivery_id": str(d.id), "error": d.last_error})
             return
+        answer = value
         d.state, d.correlation_id, d.sent_at, d.last_error = (
             domain.SENT, answer["correlationId"], now, None)
         try:
@@ -598,31 +635,40 @@ class AssessmentService(ServiceBase):
     def poll_state_results(self):
         """Fetch the verdicts of sent packages (the async channel's polling side)."""
         for delivery_id in self._due(utcnow(), settings.send_batch, domain.SENT):
+            claim = self._claim(delivery_id, domain.SENT, settings.send_lease)
+            if claim is None:
+                continue
+            try:
+                outcome = ("result", self.state_service.status(claim["correlation_id"]))
+            except Transient as exc:
+                outcome = ("transient", exc)
+            except Rejected as exc:
+                outcome = ("unknown", exc)
             with self.db as uow:
-                d = self._lock_delivery(uow, delivery_id, domain.SENT)
+                d = self._locked(uow, claim, domain.SENT)
                 if d is not None:
-                    self._poll_one(uow, d)
+                    self._record_poll(uow, d, *outcome)
 
-    def _poll_one(self, uow, d: Delivery) -> None:
+    def _record_poll(self, uow, d: Delivery, outcome: str, value) -> None:
         now = utcnow()
-        try:
-            result = self.state_service.status(d.correlation_id)
-        except Transient as exc:
+        if outcome == "transient":
             d.next_attempt_at = now + timedelta(seconds=max(settings.poll_interval, 5))
-            d.last_error = f"опрос результата: {exc}"
+            d.last_error = f"опрос результата: {value}"
             return
-        except Rejected as exc:  # the state service does not know the message: send it again
-            d.state, d.next_attempt_at, d.last_error = domain.QUEUED, now, f"{exc.code}: {exc.message}"
+        if outcome == "unknown":  # the state service does not know the message: send it again
+            d.state, d.next_attempt_at = domain.QUEUED, now
+            d.last_error = f"{value.code}: {value.message}"
             uow.session.add(DeliveryAttempt(delivery_id=d.id, kind="poll", outcome="unknown",
-                                            http_status=exc.http_status, error=d.last_error, at=now))
+                                            http_status=value.http_status, error=d.last_error,
+                                            at=now))
             return
-        status = result.get("status")
+        status = value.get("status")
         if status not in ("ACCEPTED", "REFUSED"):
             d.next_attempt_at = now + timedelta(seconds=settings.poll_interval)
             return
         accepted = status == "ACCEPTED"
         d.state = domain.STATE_ACCEPTED if accepted else domain.STATE_REFUSED
-        d.reasons = result.get("reasons") or []
+        d.reasons = value.get("reasons") or []
         d.result_at, d.next_attempt_at, d.updated_at, d.last_error = now, None, now, None
         uow.session.add(DeliveryAttempt(delivery_id=d.id, kind="poll", outcome=d.state,
                                         http_status=200, at=now))
@@ -642,7 +688,8 @@ class AssessmentService(ServiceBase):
     @timer(interval=0.5)
     def run_app_commands(self):
         """Apply the recorded status transitions in the applications service, in order per
-        application, until each is done (an already-made transition counts as done)."""
+        application, until each is done (an already-made transition counts as done). Each try
+        is leased like a delivery: no lock is held across the RPC call."""
         now = utcnow()
         with self.db as uow:
             ids = uow.session.execute(
@@ -653,7 +700,8 @@ class AssessmentService(ServiceBase):
         for command_id in ids:
             with self.db as uow:
                 cmd = uow.session.execute(select(AppCommand).where(
-                    AppCommand.id == command_id, AppCommand.done_at.is_(None))
+                    AppCommand.id == command_id, AppCommand.done_at.is_(None),
+                    AppCommand.next_attempt_at <= now)
                     .with_for_update(skip_locked=True)).scalar_one_or_none()
                 if cmd is None or cmd.application_id in blocked:
                     continue
@@ -663,34 +711,43 @@ class AssessmentService(ServiceBase):
                 if earlier:
                     blocked.add(cmd.application_id)
                     continue
-                if not self._run_command(cmd):
+                cmd.attempts += 1
+                cmd.next_attempt_at = utcnow() + timedelta(seconds=settings.rpc_timeout + 10)
+                claim = {"method": cmd.method, "kwargs": dict(cmd.kwargs),
+                         "done_statuses": list(cmd.done_statuses), "attempts": cmd.attempts,
+                         "application_id": cmd.application_id}
+            done, error = self._call_command(claim)
+            with self.db as uow:
+                cmd = uow.session.get(AppCommand, command_id, with_for_update=True)
+                if cmd.done_at is not None or cmd.attempts != claim["attempts"]:
+                    continue
+                cmd.last_error = error
+                if done:
+                    cmd.done_at = utcnow()
+                else:
+                    cmd.next_attempt_at = utcnow() + timedelta(
+                        seconds=domain.RetryPolicy(base=0.5, cap=60).delay(cmd.attempts))
                     blocked.add(cmd.application_id)
+                    log.warning("applications.%s for %s failed: %s", cmd.method,
+                                cmd.application_id, error)
 
-    def _run_command(self, cmd: AppCommand) -> bool:
-        cmd.attempts += 1
-        kwargs = dict(cmd.kwargs)
+    def _call_command(self, claim: dict) -> tuple[bool, str | None]:
+        kwargs = claim["kwargs"]
         app_id = kwargs.pop("application_id")
         try:
-            self._call("applications", cmd.method, SYSTEM_ACTOR, app_id, **kwargs)
-            done = True
+            self._call("applications", claim["method"], SYSTEM_ACTOR, app_id, **kwargs)
+            return True, None
         except IllegalTransition as exc:
-            done = (exc.details or {}).get("from") in cmd.done_statuses
-            cmd.last_error = None if done else f"{exc.code}: {exc.message} {exc.details}"
+            if (exc.details or {}).get("from") in claim["done_statuses"]:
+                return True, None  # it was done before (a repeat after a lost answer)
+            return False, f"{exc.code}: {exc.message} {exc.details}"
         except NotFound as exc:
-            # the application is gone for good (never retried forever): keep the error visible
-            done, cmd.last_error = cmd.attempts >= COMMAND_NOT_FOUND_LIMIT, f"{exc.code}: {exc.message}"
+            # the application is gone for good: give up after a while, keep the error visible
+            return claim["attempts"] >= COMMAND_NOT_FOUND_LIMIT, f"{exc.code}: {exc.message}"
         except ServiceError as exc:
-            done, cmd.last_error = False, f"{exc.code}: {exc.message}"
+            return False, f"{exc.code}: {exc.message}"
         except Exception as exc:  # noqa: BLE001 - broker trouble etc.: retry later
-            done, cmd.last_error = False, f"{type(exc).__name__}: {exc}"
-        if done:
-            cmd.done_at = utcnow()
-        else:
-            cmd.next_attempt_at = utcnow() + timedelta(
-                seconds=domain.RetryPolicy(base=0.5, cap=60).delay(cmd.attempts))
-            log.warning("applications.%s for %s failed: %s", cmd.method, cmd.application_id,
-                        cmd.last_error)
-        return done
+            return False, f"{type(exc).__name__}: {exc}"
 
     # ================================================================== calendar
     @rpc(expected_exceptions=EXPECTED)
