@@ -77,6 +77,9 @@ Making GOST material (tests, dev test PKI)
     issue.make_certificate(...), issue.make_crl(...), issue.make_ocsp_response(...),
     issue.sign_cms(content, key, cert, detached=True), issue.add_signer(cms_der, content, key, cert),
     issue.name(common_name=..., ...), pkcs12.dump_pkcs12(key, cert, password, chain=[...])
+    dev PKI like documents.pki: issue.make_root(), issue.make_intermediate(root),
+    issue.make_person(inter, iin=..., bin=..., roles=("director",), usage="sign"|"auth"|"single", bits=512)
+    -> GostIssued(.cert DER, .key, .to_p12(password, chain), .sign_cms(data)); issue.make_demo_pki(dir)
     CLI: python -m documents.gost demo-pki OUT_DIR | sign --p12 ... FILE OUT | verify CMS --data FILE --ca CA
 
 Errors: GostError(ValueError) with ``.code``; LegacyAlgorithmNotSupported(GostError),

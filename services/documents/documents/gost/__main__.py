@@ -1,8 +1,8 @@
 """GOST command line for the dev test PKI and the demo (not used by the services).
 
     python -m documents.gost demo-pki OUT_DIR [--password Aa123456] [--bits 512]
-        writes a GOST test root + issuing CA (DER), a director (CEO of BIN010140003594) and a teacher
-        certificate with their PKCS#12 containers (NCA layout), and an empty CRL of the issuing CA
+        writes a GOST test root + issuing CA (DER) and their CRLs, a director (CEO of BIN010140003594) and a
+        teacher certificate with their PKCS#12 containers (NCA layout): issue.make_demo_pki()
     python -m documents.gost sign --p12 KEY.p12 --password PW [--attached] [--base64] FILE OUT.cms
         NCALayer-style CMS (detached by default) over FILE with a GOST key
     python -m documents.gost verify CMS [--data FILE] [--ca CA.der ...] [--moment ISO8601]
@@ -15,12 +15,12 @@ import asyncio
 import base64
 import json
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 
 from asn1crypto import cms, pem, x509
 
-from . import GostPrivateKey, is_gost_signer_info, load_pkcs12, verify_signer_info
+from . import is_gost_signer_info, load_pkcs12, verify_signer_info
 from . import issue
 from .pkcs12 import dump_pkcs12
 
@@ -28,49 +28,6 @@ from .pkcs12 import dump_pkcs12
 def _read_cert(path: str) -> bytes:
     data = Path(path).read_bytes()
     return pem.unarmor(data)[2] if pem.detect(data) else data
-
-
-def demo_pki(out: Path, password: str, bits: int) -> dict:
-    out.mkdir(parents=True, exist_ok=True)
-    now = datetime.now(timezone.utc)
-    root_key = GostPrivateKey.generate(512)
-    root = issue.make_certificate(
-        subject=issue.name(common_name="НЕГІЗГІ КУӘЛАНДЫРУШЫ ОРТАЛЫҚ (GOST) PEDATT DEV", country_name="KZ"),
-        public_key=root_key.public, issuer_key=root_key, ca=True, path_len=1,
-        not_before=now - timedelta(days=1), not_after=now + timedelta(days=3650))
-    ca_key = GostPrivateKey.generate(512)
-    ca = issue.make_certificate(
-        subject=issue.name(common_name="ҰЛТТЫҚ КУӘЛАНДЫРУШЫ ОРТАЛЫҚ (GOST) PEDATT DEV", country_name="KZ"),
-        public_key=ca_key.public, issuer_key=root_key, issuer_cert=root, ca=True, path_len=0,
-        not_before=now - timedelta(days=1), not_after=now + timedelta(days=3000),
-        crl_url="http://crl.pedatt.test.invalid/gost_root.crl")
-    people = {
-        "director": dict(subject=issue.name(common_name="ДИРЕКТОРОВ ДИРЕКТОР", surname="ДИРЕКТОРОВ",
-                                            serial_number="IIN800101300017", country_name="KZ",
-                                            organization_name='КГУ "ШКОЛА-ГИМНАЗИЯ №1"',
-                                            organizational_unit_name="BIN010140003594",
-                                            given_name="ДИРЕКТОРОВИЧ"),
-                         eku=["1.3.6.1.5.5.7.3.4", "1.2.398.3.3.4.1.2", "1.2.398.3.3.4.1.2.1"]),
-        "teacher": dict(subject=issue.name(common_name="ТЕСТОВ ТЕСТ", surname="ТЕСТОВ",
-                                           serial_number="IIN880101300123", country_name="KZ",
-                                           given_name="ТЕСТОВИЧ"),
-                        eku=["1.3.6.1.5.5.7.3.4", "1.2.398.3.3.4.1.1"]),
-    }
-    (out / "gost_root.der").write_bytes(root)
-    (out / "gost_ca.der").write_bytes(ca)
-    (out / "gost_ca.crl").write_bytes(issue.make_crl(issuer_cert=ca, issuer_key=ca_key))
-    result = {"root": "gost_root.der", "ca": "gost_ca.der", "crl": "gost_ca.crl"}
-    for who, spec in people.items():
-        key = GostPrivateKey.generate(bits)
-        cert = issue.make_certificate(subject=spec["subject"], public_key=key.public, issuer_key=ca_key,
-                                      issuer_cert=ca, ext_key_usage=spec["eku"],
-                                      policies=["1.2.398.3.3.2"],
-                                      crl_url="http://crl.pedatt.test.invalid/gost_ca.crl",
-                                      ocsp_url="http://ocsp.pedatt.test.invalid/")
-        (out / f"{who}_gost.der").write_bytes(cert)
-        (out / f"{who}_gost.p12").write_bytes(dump_pkcs12(key, cert, password, chain=[ca], friendly_name=who))
-        result[who] = {"certificate": f"{who}_gost.der", "p12": f"{who}_gost.p12", "password": password}
-    return result
 
 
 def main(argv=None) -> int:
@@ -97,7 +54,7 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
 
     if args.cmd == "demo-pki":
-        print(json.dumps(demo_pki(Path(args.out), args.password, args.bits), ensure_ascii=False, indent=1))
+        print(json.dumps(issue.make_demo_pki(args.out, args.password, args.bits), ensure_ascii=False, indent=1))
         return 0
     if args.cmd == "sign":
         key, certs = load_pkcs12(Path(args.p12).read_bytes(), args.password)

@@ -277,3 +277,119 @@ def make_timestamp_token(signature: bytes, *, tsa_key: GostPrivateKey, tsa_cert,
         "signer_infos": [si],
     })
     return cms.ContentInfo({"content_type": "signed_data", "content": sd}).dump()
+
+
+# ------------------------------------------------------------------ dev test PKI (mirrors documents.pki)
+
+GOST_ROOT_CN = "НЕГІЗГІ КУӘЛАНДЫРУШЫ ОРТАЛЫҚ (GOST) TEST"
+GOST_INTERMEDIATE_CN = "ҰЛТТЫҚ КУӘЛАНДЫРУШЫ ОРТАЛЫҚ (GOST) TEST"
+ROLE_OIDS = {"director": "1.2.398.3.3.4.1.2.1", "can_sign": "1.2.398.3.3.4.1.2.2",
+             "can_sign_financial": "1.2.398.3.3.4.1.2.3", "hr": "1.2.398.3.3.4.1.2.4",
+             "employee": "1.2.398.3.3.4.1.2.5"}
+
+
+class GostIssued:
+    """A GOST certificate (DER) with its private key, like ``documents.pki.Issued`` for RSA."""
+
+    def __init__(self, cert: bytes, key: GostPrivateKey):
+        self.cert = cert
+        self.key = key
+
+    @property
+    def certificate(self) -> x509.Certificate:
+        return x509.Certificate.load(self.cert)
+
+    def to_p12(self, password: str, chain=(), name: str = "key") -> bytes:
+        from .pkcs12 import dump_pkcs12
+
+        return dump_pkcs12(self.key, self.cert, password,
+                           chain=[c.cert if isinstance(c, GostIssued) else c for c in chain], friendly_name=name)
+
+    def sign_cms(self, data: bytes, detached: bool = True, chain=()) -> bytes:
+        return sign_cms(data, self.key, self.cert, detached=detached,
+                        extra_certs=[c.cert if isinstance(c, GostIssued) else c for c in chain])
+
+
+def make_root(cn: str = GOST_ROOT_CN, days: int = 3650, not_before: datetime | None = None) -> GostIssued:
+    key = GostPrivateKey.generate(512)
+    start = not_before or datetime.now(timezone.utc) - timedelta(days=1)
+    cert = make_certificate(subject=name(common_name=cn, country_name="KZ"), public_key=key.public,
+                            issuer_key=key, ca=True, path_len=1, not_before=start,
+                            not_after=start + timedelta(days=days), policies=["1.2.398.3.3.1.1"])
+    return GostIssued(cert, key)
+
+
+def make_intermediate(root: GostIssued, cn: str = GOST_INTERMEDIATE_CN, days: int = 3000,
+                      not_before: datetime | None = None,
+                      base_url: str = "http://pki.test.invalid") -> GostIssued:
+    key = GostPrivateKey.generate(512)
+    start = not_before or datetime.now(timezone.utc) - timedelta(days=1)
+    cert = make_certificate(subject=name(common_name=cn, country_name="KZ"), public_key=key.public,
+                            issuer_key=root.key, issuer_cert=root.cert, ca=True, path_len=0,
+                            not_before=start, not_after=start + timedelta(days=days),
+                            policies=["1.2.398.3.3.1.1"], crl_url=f"{base_url}/gost_root.crl")
+    return GostIssued(cert, key)
+
+
+def make_person(issuer: GostIssued, *, iin: str, surname: str = "ТЕСТОВ", first_name: str = "ТЕСТ",
+                patronymic: str | None = "ТЕСТОВИЧ", bin: str | None = None, organization: str | None = None,
+                roles: tuple[str, ...] = (), usage: str = "sign", bits: int = 512,
+                not_before: datetime | None = None, not_after: datetime | None = None,
+                email: str | None = None, base_url: str = "http://pki.test.invalid") -> GostIssued:
+    """A GOST 34.10-2015 personal certificate shaped like the НУЦ РК's: ``usage`` "sign" (DS+NR),
+    "auth" (DS+KE) or "single" (DS+NR+KE, the GOST 2015 one-key form); with ``bin`` a legal-entity
+    certificate (O, OU=BIN…) whose ``roles`` become EKU roles (director, employee…)."""
+    key = GostPrivateKey.generate(bits)
+    start = not_before or datetime.now(timezone.utc) - timedelta(days=1)
+    end = not_after or start + timedelta(days=365)
+    ku = {"sign": {"digital_signature", "non_repudiation"},
+          "auth": {"digital_signature", "key_encipherment"},
+          "single": {"digital_signature", "non_repudiation", "key_encipherment"}}[usage]
+    eku = ["1.3.6.1.5.5.7.3.2" if usage == "auth" else "1.3.6.1.5.5.7.3.4"]
+    if bin:
+        eku += ["1.2.398.3.3.4.1.2"] + [ROLE_OIDS[r] for r in roles]
+    else:
+        eku.append("1.2.398.3.3.4.1.1")
+    attrs = {"common_name": f"{surname} {first_name}", "surname": surname, "serial_number": f"IIN{iin}",
+             "country_name": "KZ"}
+    if organization:
+        attrs["organization_name"] = organization
+    if bin:
+        attrs["organizational_unit_name"] = f"BIN{bin}"
+    if patronymic:
+        attrs["given_name"] = patronymic
+    if email:
+        attrs["email_address"] = email
+    cert = make_certificate(subject=name(**attrs), public_key=key.public, issuer_key=issuer.key,
+                            issuer_cert=issuer.cert, key_usage=ku, ext_key_usage=eku, not_before=start,
+                            not_after=end, policies=["1.2.398.3.3.2"], crl_url=f"{base_url}/gost_inter.crl",
+                            ocsp_url=f"{base_url}/ocsp")
+    return GostIssued(cert, key)
+
+
+def make_demo_pki(out_dir, password: str = "Aa123456", bits: int = 512) -> dict:
+    """Write a GOST dev PKI: root + issuing CA (DER), their CRLs, and a director (CEO of
+    BIN010140003594) and a teacher certificate with PKCS#12 containers. Returns the file names."""
+    from pathlib import Path
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    root = make_root()
+    inter = make_intermediate(root)
+    (out / "gost_root.der").write_bytes(root.cert)
+    (out / "gost_inter.der").write_bytes(inter.cert)
+    (out / "gost_root.crl").write_bytes(make_crl(issuer_cert=root.cert, issuer_key=root.key))
+    (out / "gost_inter.crl").write_bytes(make_crl(issuer_cert=inter.cert, issuer_key=inter.key))
+    people = {
+        "director": make_person(inter, iin="800101300017", surname="ДИРЕКТОРОВ", first_name="ДИРЕКТОР",
+                                patronymic="ДИРЕКТОРОВИЧ", bin="010140003594",
+                                organization='КГУ "ШКОЛА-ГИМНАЗИЯ №1"', roles=("director",), bits=bits),
+        "teacher": make_person(inter, iin="880101300123", bits=bits),
+    }
+    result = {"root": "gost_root.der", "intermediate": "gost_inter.der",
+              "crls": ["gost_root.crl", "gost_inter.crl"]}
+    for who, issued in people.items():
+        (out / f"{who}_gost.der").write_bytes(issued.cert)
+        (out / f"{who}_gost.p12").write_bytes(issued.to_p12(password, chain=[inter], name=who))
+        result[who] = {"certificate": f"{who}_gost.der", "p12": f"{who}_gost.p12", "password": password}
+    return result

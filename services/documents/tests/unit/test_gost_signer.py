@@ -230,3 +230,20 @@ def test_gost_timestamp_token_gives_the_moment(pki):
     assert res["reason_code"] == "OK" and res["moment_source"] == "given"
     assert res["timestamp"]["reason_code"] == "KEY_USAGE"
     assert gost.verify_timestamp_token(b"\x30\x00", b"sig")["reason_code"] == "MALFORMED"
+
+
+def test_dev_pki_director_signs_with_gost():
+    root = issue.make_root()
+    inter = issue.make_intermediate(root)
+    director = issue.make_person(inter, iin="800101300017", surname="ДИРЕКТОРОВ", first_name="ДИРЕКТОР",
+                                 bin="010140003594", organization='КГУ "ШКОЛА-ГИМНАЗИЯ №1"', roles=("director",))
+    auth = issue.make_person(inter, iin="880101300123", usage="auth", bits=256)
+    key, certs = gost.load_pkcs12(director.to_p12("Aa123456", chain=[inter]), "Aa123456")
+    assert key.d == director.key.d and certs == [director.cert, inter.cert]
+    content = b"director decision"
+    trust = [root.cert, inter.cert]
+    res = _check(director.sign_cms(content), content, trust)
+    assert res["reason_code"] == "OK" and len(res["path"]) == 3
+    ekus = [e.dotted for e in director.certificate.extended_key_usage_value]
+    assert "1.2.398.3.3.4.1.2.1" in ekus and "BIN010140003594" in res["path"][-1]
+    assert _check(auth.sign_cms(content), content, trust)["reason_code"] == "AUTH_KEY"
