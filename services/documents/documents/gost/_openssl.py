@@ -67,25 +67,31 @@ def _load() -> ctypes.CDLL | None:
         return f
 
     v, i, c = _c_void_p, ctypes.c_int, ctypes.c_char_p
-    fn("OSSL_PROVIDER_load", v, v, c)
-    fn("OSSL_PROVIDER_available", i, v, c)
-    fn("BN_CTX_new", v)
-    fn("BN_CTX_free", None, v)
-    fn("BN_new", v)
-    fn("BN_free", None, v)
-    fn("BN_bin2bn", v, c, i, v)
-    fn("BN_bn2binpad", i, v, ctypes.c_void_p, i)
-    fn("EC_GROUP_new_curve_GFp", v, v, v, v, v)
-    fn("EC_GROUP_free", None, v)
-    fn("EC_GROUP_set_generator", i, v, v, v, v)
-    fn("EC_GROUP_precompute_mult", i, v, v)
-    fn("EC_POINT_new", v, v)
-    fn("EC_POINT_free", None, v)
-    fn("EC_POINT_set_affine_coordinates", i, v, v, v, v, v)
-    fn("EC_POINT_get_affine_coordinates", i, v, v, v, v, v)
-    fn("EC_POINT_is_on_curve", i, v, v, v)
-    fn("EC_POINT_is_at_infinity", i, v, v)
-    fn("EC_POINT_mul", i, v, v, v, v, v, v)
+    try:
+        fn("OSSL_PROVIDER_load", v, v, c)
+        fn("OSSL_PROVIDER_available", i, v, c)
+        fn("BN_CTX_new", v)
+        fn("BN_CTX_free", None, v)
+        fn("BN_new", v)
+        fn("BN_free", None, v)
+        fn("BN_bin2bn", v, c, i, v)
+        fn("BN_bn2binpad", i, v, ctypes.c_void_p, i)
+        fn("EC_GROUP_new_curve_GFp", v, v, v, v, v)
+        fn("EC_GROUP_free", None, v)
+        fn("EC_GROUP_set_generator", i, v, v, v, v)
+        fn("EC_POINT_new", v, v)
+        fn("EC_POINT_free", None, v)
+        fn("EC_POINT_set_affine_coordinates", i, v, v, v, v, v)
+        fn("EC_POINT_get_affine_coordinates", i, v, v, v, v, v)
+        fn("EC_POINT_is_on_curve", i, v, v, v)
+        fn("EC_POINT_is_at_infinity", i, v, v)
+        fn("EC_POINT_mul", i, v, v, v, v, v, v)
+    except AttributeError:  # pragma: no cover - an OpenSSL without these symbols
+        return None
+    try:  # deprecated in OpenSSL 3 (still exported); only an optimisation
+        fn("EC_GROUP_precompute_mult", i, v, v)
+    except AttributeError:  # pragma: no cover
+        pass
     return lib
 
 
@@ -144,7 +150,9 @@ class OpenSSLCurve:
             finally:
                 lib.EC_POINT_free(g)
             # fixed-base table for G: u1*G becomes much cheaper
-            lib.EC_GROUP_precompute_mult(grp, ctx)
+            precompute = getattr(lib, "EC_GROUP_precompute_mult", None)
+            if precompute is not None:
+                precompute(grp, ctx)
             self._group = grp
         finally:
             for bn in bns:
