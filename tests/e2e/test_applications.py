@@ -126,8 +126,9 @@ def test_teacher_applies_director_signs_teacher_submits(gateway, people, keys):
     # a leftover application of an earlier run in the same stack is withdrawn first
     for old in gateway.get("/api/v1/applications/mine", headers=t).json():
         if "withdraw" in gateway.get(f"/api/v1/applications/{old['id']}", headers=t).json()["allowed_actions"]:
-            gateway.post(f"/api/v1/applications/{old['id']}/withdraw", headers=t,
-                         json={"version": old["version"]})
+            r = gateway.post(f"/api/v1/applications/{old['id']}/withdraw", headers=t,
+                             json={"version": old["version"]})
+            assert r.status_code == 200, r.text
 
     # --- rules: acknowledged before the first application
     edition = gateway.get("/api/v1/rules/current").json()["code"]
@@ -294,11 +295,14 @@ def test_teacher_applies_director_signs_teacher_submits(gateway, people, keys):
     # --- monitoring: the teacher's list, the feed, the organization's list and counts
     mine = gateway.get("/api/v1/applications/mine", headers=t).json()
     assert any(x["id"] == app_id and x["status"] == "submitted" for x in mine)
-    feed = wait_for(lambda: (lambda f: f if {"head_signed", "status_changed"} <= {n["kind"] for n in f["items"]}
-                             else None)(gateway.get("/api/v1/notifications", headers=t).json()))
+    def arrived():
+        feed = gateway.get("/api/v1/notifications", headers=t).json()
+        kinds = {(n["kind"], (n["data"] or {}).get("to_status")) for n in feed["items"]
+                 if n["application_id"] == app_id}
+        return feed if {("head_signed", None), ("status_changed", "submitted")} <= kinds else None
+    feed = wait_for(arrived)
     assert feed, "notifications did not arrive"
-    assert any(n["kind"] == "status_changed" and n["data"]["to_status"] == "submitted"
-               for n in feed["items"] if n["application_id"] == app_id)
+    assert feed["unread"] >= 4  # three scans signed + submitted
     r = gateway.post("/api/v1/notifications/read", headers=t, json={})
     assert r.status_code == 200
     assert gateway.get("/api/v1/notifications", headers=t, params={"unread_only": "true"}).json()["unread"] == 0
