@@ -298,7 +298,7 @@ class ApplicationsService(ServiceBase):
                 select(*cols).where(*page_conds)
                 .order_by(Application.created_at.desc(), Application.id.desc())
                 .limit(f["limit"] + 1)).all()
-            counts = dict(uow.session.execute(
+            counts = None if f["cursor"] else dict(uow.session.execute(  # first page only
                 select(Application.status, func.count()).where(*conds)
                 .group_by(Application.status)).all())
         more = len(rows) > f["limit"]
@@ -306,8 +306,8 @@ class ApplicationsService(ServiceBase):
         items = [dump_summary(r) for r in rows]
         next_cursor = _encode_cursor(rows[-1].created_at, rows[-1].id) if more else None
         return {"items": items, "next_cursor": next_cursor,
-                "counts": {s: counts.get(s, 0) for s in domain.STATUSES},
-                "total": sum(counts.values())}
+                "counts": None if counts is None else {s: counts.get(s, 0) for s in domain.STATUSES},
+                "total": None if counts is None else sum(counts.values())}
 
     @rpc(expected_exceptions=EXPECTED)
     def get_timeline(self, actor, application_id):

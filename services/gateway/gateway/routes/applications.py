@@ -99,8 +99,9 @@ class ApplicationListQuerySchema(Schema):
 class ApplicationPageSchema(Schema):
     items = fields.List(fields.Nested(ApplicationSummarySchema))
     next_cursor = fields.String(allow_none=True)
-    counts = fields.Dict(keys=fields.String(), values=fields.Integer())
-    total = fields.Integer()
+    counts = fields.Dict(keys=fields.String(), values=fields.Integer(), allow_none=True,
+                         metadata={"description": "per status, on the first page (no cursor) only"})
+    total = fields.Integer(allow_none=True)
 
 
 class ApplicationFormChangesSchema(Schema):
