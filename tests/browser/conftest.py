@@ -4,6 +4,7 @@ Chromium is the system one (``apt-get install chromium``); Playwright's own brow
 never used. Screenshots of every step go to ``tests/artifacts/browser/<test>/``."""
 import os
 import re
+import shutil
 import signal
 import subprocess
 import time
@@ -133,6 +134,8 @@ class UI:
 def ui_factory(browser, web_stack, request):
     made = []
     shots = ARTIFACTS / re.sub(r"[^a-zA-Z0-9_-]+", "-", request.node.name)
+    if shots.is_dir():
+        shutil.rmtree(shots)
 
     def make(ncalayer_url=None, mobile=False, suffix=""):
         ui = UI(browser, web_stack.gateway_url, shots if not suffix else shots / suffix, ncalayer_url, mobile)

@@ -248,6 +248,8 @@ Object.assign(dict, {
   "form.current_category_valid_until": ["Категория действует до", "Санаттың жарамдылық мерзімі"],
   "form.target_category": ["Заявленная категория", "Мәлімделген санат"],
   "form.subjects": ["Предметы", "Пәндер"],
+  "form.phone": ["Телефон", "Телефон"],
+  "form.experience_years": ["Педагогический стаж, лет", "Педагогикалық өтіл, жыл"],
   "form.total_experience_years": ["Общий стаж", "Жалпы өтіл"],
   "form.teaching_experience_years": ["Педагогический стаж", "Педагогикалық өтіл"],
 } as Record<string, [string, string]>);

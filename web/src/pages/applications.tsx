@@ -1,6 +1,6 @@
 import { useState } from "react";
 import { api, ApiError } from "../api";
-import { fmtDateTime, pick, t } from "../i18n";
+import { fmtDate, fmtDateTime, pick, t } from "../i18n";
 import { loadRules, titleOf } from "../reference";
 import { Link, navigate } from "../router";
 import { Empty, ErrorBox, Loading, Notice, StatusBadge, useAsync } from "../ui";
@@ -56,18 +56,22 @@ export function NewApplicationPage() {
   const [check, setCheck] = useState<any>(null);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
+  const [checkedFor, setCheckedFor] = useState("");
   if (rules.loading && !rules.data) return <Loading />;
   if (rules.error) return <ErrorBox error={rules.error} onRetry={rules.reload} />;
   const [edition, ack] = rules.data!;
   const cats = (edition.categories ?? []).filter((c: any) => c.attestable);
   const q = { target_category: category, declared_achievements: achievements || undefined };
   const doCheck = async (c: string) => {
+    const key = `${c}|${achievements}`;
+    if (c !== category) setCheck(null);
     setCategory(c);
-    setCheck(null);
     setError(null);
-    if (!c) return;
+    if (!c || key === checkedFor) return;
     try {
+      // the previous answer stays on screen until the new one arrives (no layout jump)
       setCheck(await api.get("/applications/eligibility", { ...q, target_category: c }));
+      setCheckedFor(key);
     } catch (e) {
       setError(e);
     }
@@ -107,7 +111,7 @@ export function NewApplicationPage() {
         </label>
         <label className="field">
           <span className="field-label">{t("apps.achievements")}</span>
-          <input type="number" min={0} value={achievements} onChange={(e) => setAchievements(e.target.value)} onBlur={() => category && doCheck(category)} />
+          <input type="number" name="declared_achievements" min={0} value={achievements} onChange={(e) => setAchievements(e.target.value)} onBlur={() => category && doCheck(category)} />
           <span className="field-hint">{t("apps.achievementsHint")}</span>
         </label>
         {check && <Eligibility check={check} />}
@@ -154,17 +158,40 @@ function Eligibility({ check }: { check: any }) {
   );
 }
 
-const FORM_KEYS = ["full_name", "iin", "position", "organization_name", "email", "current_category", "current_category_valid_until"];
+const FORM_KEYS = [
+  "full_name",
+  "iin",
+  "position",
+  "subjects",
+  "organization_name",
+  "organization_bin",
+  "email",
+  "phone",
+  "experience_years",
+  "total_experience_years",
+  "teaching_experience_years",
+  "current_category",
+  "current_category_valid_until",
+  "target_category",
+];
+const DATE_KEYS = ["current_category_valid_until", "category_order_date"];
+const CATEGORY_KEYS = ["current_category", "target_category"];
 
+/** The application's form snapshot: known fields with their labels, values in local formats. */
 export function FormView({ form }: { form: Record<string, any> }) {
-  const keys = [...FORM_KEYS.filter((k) => k in form), ...Object.keys(form).filter((k) => !FORM_KEYS.includes(k))];
+  const rules = useAsync(loadRules, []);
+  const show = (k: string, v: any): string => {
+    if (Array.isArray(v)) return v.join(", ");
+    if (CATEGORY_KEYS.includes(k)) return titleOf(rules.data?.categories, v);
+    if (DATE_KEYS.includes(k)) return fmtDate(v);
+    return String(v);
+  };
   return (
-    <dl className="kv">
-      {keys.map((k) => {
-        const v = form[k];
-        if (v === null || v === undefined || typeof v === "object") return null;
-        return [<dt key={`t-${k}`}>{t(`form.${k}`) === `form.${k}` ? k : t(`form.${k}`)}</dt>, <dd key={`d-${k}`}>{String(v)}</dd>];
-      })}
+    <dl className="kv" data-testid="form-view">
+      {FORM_KEYS.filter((k) => form[k] !== null && form[k] !== undefined && form[k] !== "").map((k) => [
+        <dt key={`t-${k}`}>{t(`form.${k}`)}</dt>,
+        <dd key={`d-${k}`}>{show(k, form[k])}</dd>,
+      ])}
     </dl>
   );
 }
