@@ -2,7 +2,7 @@
 through the gateway, over a large data set.
 
 - Starts its own stack (``deploy.stack.Stack``: vhost ``pedatt_bench_apps``, databases
-  ``pedatt_bench_apps_*``, gateway on 127.0.0.1:18095, S3 server on 19095).
+  ``pedatt_bench_apps_*``, gateway on 127.0.0.1:18197, S3 server on 19197).
 - Bulk-loads the applications database directly with COPY (once; kept between runs unless
   ``--reload``): 100,000 applications and 1,000,000 portfolio documents (10 each) over 2,000
   organizations (sizes skewed like real districts: the largest has a few thousand), plus
@@ -43,8 +43,8 @@ from deploy.stack import Stack, ensure_infrastructure, ensure_vhost  # noqa: E40
 HOST = "127.0.0.1"
 VHOST = "pedatt_bench_apps"
 AMQP_URI = f"amqp://guest:guest@{HOST}:5672/{VHOST}"
-GATEWAY_PORT = 18095
-S3_PORT = 19095
+GATEWAY_PORT = 18197
+S3_PORT = 19197
 DB_PREFIX = "pedatt_bench_apps_"
 PG_DSN = f"host={HOST} user=postgres dbname={DB_PREFIX}applications"
 
@@ -345,14 +345,17 @@ def main() -> None:
         meta = ensure_data(args.reload)
         print(f"GET /api/v1/applications (filtered, keyset pages) and /api/v1/applications/<id> "
               f"at concurrency {args.concurrency} for {args.duration:g} s …", flush=True)
+        load_before = os.getloadavg()[0]
         r = run_load(meta, max(1, args.concurrency), max(1.0, args.duration), args.warmup)
+        r["load"] = (load_before, os.getloadavg()[0])
     finally:
         stack.stop()
     print(f"organizations measured (applications each): {r['org_sizes']}")
     print(f"list:   {r['list_n']} requests, p50 {r['list_p50_ms']:.2f} ms, p99 {r['list_p99_ms']:.2f} ms")
     print(f"detail: {r['detail_n']} requests, p50 {r['detail_p50_ms']:.2f} ms, "
           f"p99 {r['detail_p99_ms']:.2f} ms")
-    print(f"throughput {r['rps']:.1f} req/s, errors {r['errors']}")
+    print(f"throughput {r['rps']:.1f} req/s, errors {r['errors']}; 1-min load average "
+          f"{r['load'][0]:.1f} → {r['load'][1]:.1f} on {os.cpu_count()} CPUs (other work skews the figures)")
     print(json.dumps({k: round(r[k], 2) for k in ("list_p50_ms", "list_p99_ms", "detail_p50_ms",
                                                    "detail_p99_ms", "rps")} | {"errors": r["errors"]}),
           flush=True)
