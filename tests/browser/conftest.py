@@ -117,7 +117,7 @@ class UI:
         page.fill("input[name=password]", password)
         page.click("button[type=submit]")
         if expect_home:
-            page.wait_for_selector("[data-testid=user-name]")
+            page.wait_for_selector("[data-testid=user-name]", state="attached")
 
     def logout(self):
         self.page.click("[data-testid=logout]") if self.page.is_visible("[data-testid=logout]") else None

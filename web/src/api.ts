@@ -39,7 +39,22 @@ function flatten(obj: any, prefix: string, out: Record<string, string>) {
   }
 }
 
+// localStorage is the source of truth, so every tab sees a login, a refresh or a logout.
 let session: Session | null = load();
+let raw: string | null = localStorage.getItem(SESSION_KEY);
+function sync() {
+  const now = localStorage.getItem(SESSION_KEY);
+  if (now !== raw) {
+    raw = now;
+    session = load();
+  }
+}
+window.addEventListener("storage", (e) => {
+  if (e.key === SESSION_KEY) {
+    sync();
+    listeners.forEach((l) => l());
+  }
+});
 const listeners = new Set<() => void>();
 
 function load(): Session | null {
@@ -52,6 +67,7 @@ function load(): Session | null {
 }
 
 export function getSession() {
+  sync();
   return session;
 }
 
@@ -59,6 +75,7 @@ export function setSession(s: Session | null) {
   session = s;
   if (s) localStorage.setItem(SESSION_KEY, JSON.stringify(s));
   else localStorage.removeItem(SESSION_KEY);
+  raw = localStorage.getItem(SESSION_KEY);
   listeners.forEach((l) => l());
 }
 
@@ -108,6 +125,7 @@ let refreshing: Promise<boolean> | null = null;
 
 /** Renew the access token once, however many requests ask at the same time. */
 export function refreshSession(): Promise<boolean> {
+  sync();
   if (!session) return Promise.resolve(false);
   if (!refreshing) {
     const refresh_token = session.refresh_token;
@@ -148,6 +166,7 @@ function buildUrl(path: string, query?: RequestOptions["query"]) {
 
 export async function request<T = any>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
   const auth = opts.auth ?? true;
+  sync();
   if (auth && session && session.expires_at - Date.now() < 15_000) await refreshSession();
   const send = () => {
     const headers: Record<string, string> = { Accept: "application/json" };

@@ -30,8 +30,19 @@ export function useLang(): Lang {
   );
 }
 
+// A browser whose Intl lacks Kazakh data formats kk-KZ in the root locale (2027-05-31);
+// Kazakhstan's Russian conventions (31.05.2027, 1 234,5) are the right fallback.
+const KK_SUPPORTED = (() => {
+  try {
+    const d = new Intl.DateTimeFormat("kk-KZ", { day: "2-digit", month: "2-digit", year: "numeric" }).format(new Date(2027, 4, 31));
+    return Intl.DateTimeFormat.supportedLocalesOf(["kk-KZ"]).length > 0 && d.startsWith("31");
+  } catch {
+    return false;
+  }
+})();
+
 export function locale(): string {
-  return lang === "kk" ? "kk-KZ" : "ru-KZ";
+  return lang === "kk" && KK_SUPPORTED ? "kk-KZ" : "ru-KZ";
 }
 
 /** t("key", {n: 3}) → the string in the current language with {n} replaced. */
