@@ -195,6 +195,17 @@ def test_whole_workflow(web_stack, ui_factory, ncalayer, pki_keys):
     expect(page.locator("[data-testid=application]")).to_have_attribute("data-status", "draft")
     teacher.shot("application-draft")
 
+    # NCALayer's key dialog closed without a key: the page says so, nothing is submitted
+    ncalayer.remove_key()
+    page.click("[data-testid=sign-submit]")
+    expect(page.locator("[data-testid=submit-box] [data-testid=error]")).to_contain_text("Подписание отменено")
+    request = ncalayer.requests[-1]
+    assert request["module"] == "kz.gov.pki.knca.basics" and request["method"] == "sign"
+    assert request["args"]["format"] == "cms" and request["args"]["signingParams"]["encapsulate"] is False
+    assert request["args"]["locale"] == "ru" and request["args"]["data"]
+    expect(page.locator("[data-testid=application]")).to_have_attribute("data-status", "draft")
+    teacher.shot("ncalayer-cancelled")
+
     # the rest needs the documents service's upload route and the review routes
     require_routes(stack, "/api/v1/documents/upload", "/api/v1/director/queue", "/api/v1/reviews")
 
