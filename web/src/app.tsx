@@ -17,6 +17,7 @@ import { ApplicationPage } from "./pages/application";
 import { DirectorQueuePage } from "./pages/director";
 import { ReviewQueuePage, ReviewPage } from "./pages/review";
 import { ChangePasswordPage } from "./pages/password";
+import { OrganizationsPage } from "./pages/organizations";
 
 setOnSessionExpired(() => {
   clearMe();
@@ -34,6 +35,7 @@ const ROUTES: Route[] = [
   { path: "/", render: () => <HomePage /> },
   { path: "/notifications", render: () => <NotificationsPage /> },
   { path: "/password", render: () => <ChangePasswordPage /> },
+  { path: "/platform/organizations", render: () => <OrganizationsPage />, roles: ["platform_admin"] },
   { path: "/admin/settings", render: () => <SettingsPage />, roles: ["org_admin"] },
   { path: "/admin/staff", render: () => <StaffPage />, roles: ["org_admin"] },
   { path: "/admin/overview", render: () => <OverviewPage />, roles: ["org_admin"] },
@@ -48,6 +50,7 @@ const ROUTES: Route[] = [
 ];
 
 const NAV: { to: string; key: string; roles: string[] }[] = [
+  { to: "/platform/organizations", key: "nav.organizations", roles: ["platform_admin"] },
   { to: "/admin/settings", key: "nav.settings", roles: ["org_admin"] },
   { to: "/admin/staff", key: "nav.staff", roles: ["org_admin"] },
   { to: "/admin/overview", key: "nav.overview", roles: ["org_admin"] },

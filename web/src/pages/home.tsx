@@ -1,9 +1,12 @@
-import { t } from "../i18n";
+import { api } from "../api";
+import { fmtDateTime, t } from "../i18n";
 import { hasRole, useMe } from "../me";
 import { Link } from "../router";
-import { Notice } from "../ui";
+import { loadRules, titleOf } from "../reference";
+import { Notice, StatusBadge, useAsync } from "../ui";
 
 const CARDS: { to: string; key: string; desc: string; roles: string[] }[] = [
+  { to: "/platform/organizations", key: "nav.organizations", desc: "home.orgsDesc", roles: ["platform_admin"] },
   { to: "/admin/settings", key: "nav.settings", desc: "home.settingsDesc", roles: ["org_admin"] },
   { to: "/admin/staff", key: "nav.staff", desc: "home.staffDesc", roles: ["org_admin"] },
   { to: "/admin/overview", key: "nav.overview", desc: "home.overviewDesc", roles: ["org_admin"] },
@@ -27,6 +30,7 @@ export function HomePage() {
         </p>
       )}
       {cards.length === 0 && <Notice kind="warn">{t("home.noRoles")}</Notice>}
+      {hasRole(me, "teacher") && <MyApplications />}
       <div className="cards">
         {cards.map((c) => (
           <Link key={c.to} to={c.to} className="card card-link">
@@ -35,6 +39,25 @@ export function HomePage() {
           </Link>
         ))}
       </div>
+    </div>
+  );
+}
+
+function MyApplications() {
+  const rules = useAsync(loadRules, []);
+  const { data } = useAsync(() => api.get("/applications/mine"), []);
+  if (!data || data.length === 0) return null;
+  return (
+    <div className="card" data-testid="home-applications">
+      <h2 style={{ marginTop: 0 }}>{t("nav.applications")}</h2>
+      {data.slice(0, 3).map((a: any) => (
+        <div key={a.id} className="row" style={{ justifyContent: "space-between", marginBottom: "0.3rem" }}>
+          <Link to={`/applications/${a.id}`}>{titleOf(rules.data?.categories, a.target_category)}</Link>
+          <span>
+            <StatusBadge status={a.status} /> <span className="muted small">{fmtDateTime(a.updated_at)}</span>
+          </span>
+        </div>
+      ))}
     </div>
   );
 }
