@@ -5,4 +5,5 @@ from applications.models import messaging
 
 
 def database() -> Database:
-    return Database(messaging=messaging)
+    # UTC sessions: timestamps aggregated to JSON by PostgreSQL read like Python's isoformat()
+    return Database(messaging=messaging, connect_args={"options": "-c timezone=UTC"})

@@ -6,6 +6,7 @@ import json
 import os
 import uuid
 from datetime import date, datetime
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import eventlet
@@ -37,6 +38,21 @@ READER_ROLES = ("assessor", "org_admin", "director")
 SYSTEM_ROLE = "system"
 RPC_TIMEOUT = float(os.environ.get("PEDATT_RPC_TIMEOUT", "10"))
 
+LIST_COLUMNS = ("id, organization_id, teacher_id, teacher_name, edition_code, target_category, "
+                "current_category, status, version, submission_count, created_at, updated_at, submitted_at")
+
+# One round trip for the detail view (the hot read path): the application and its documents,
+# remarks and transitions, aggregated to JSON by PostgreSQL (connections use UTC).
+DETAIL_SQL = text("""
+SELECT row_to_json(a) AS app,
+  (SELECT coalesce(json_agg(d ORDER BY d.item_code, d.added_at), '[]'::json)
+     FROM portfolio_documents d WHERE d.application_id = a.id) AS docs,
+  (SELECT coalesce(json_agg(r ORDER BY r.created_at), '[]'::json)
+     FROM remarks r WHERE r.application_id = a.id) AS remarks,
+  (SELECT coalesce(json_agg(t ORDER BY t.created_at), '[]'::json)
+     FROM status_transitions t WHERE t.application_id = a.id) AS timeline
+FROM applications a WHERE a.id = :id""")
+
 
 @functools.lru_cache(maxsize=256)
 def checklist(edition_code: str, category: str) -> tuple:
@@ -67,7 +83,9 @@ def _uuid(value, field="id"):
 
 
 def _iso(value):
-    return value.isoformat() if value is not None else None
+    if value is None or isinstance(value, str):  # already ISO-8601 (rows read as JSON)
+        return value
+    return value.isoformat()
 
 
 def _str(value):
@@ -255,9 +273,12 @@ class ApplicationsService(ServiceBase):
     @rpc(expected_exceptions=EXPECTED)
     def get_application(self, actor, application_id):
         actor = Actor.from_rpc(actor)
+        app_id = _uuid(application_id, "application_id")
         with self.db as uow:
-            app = self._get(uow, actor, application_id)
-            return self._full(uow, app, actor)
+            view = self._detail(uow, app_id, actor)
+        if view is None:
+            raise ApplicationNotFound("Заявление не найдено", {"application_id": str(app_id)})
+        return view
 
     @rpc(expected_exceptions=EXPECTED)
     def list_my_applications(self, actor):
@@ -277,34 +298,39 @@ class ApplicationsService(ServiceBase):
         else:
             actor.require_role(*READER_ROLES)
             org_id = _uuid(actor.require_organization())
-        conds = [Application.organization_id == org_id]
+        # One round trip: the page (keyset, newest first) and, on the first page, the counts per
+        # status, aggregated to JSON by PostgreSQL. Fragments are fixed; values are bound.
+        params = {"org": org_id, "limit": f["limit"] + 1}
+        conds = ["organization_id = :org"]
         if f["target_category"]:
-            conds.append(Application.target_category == f["target_category"])
+            conds.append("target_category = :category")
+            params["category"] = f["target_category"]
         if f["teacher_id"]:
-            conds.append(Application.teacher_id == f["teacher_id"])
+            conds.append("teacher_id = :teacher")
+            params["teacher"] = f["teacher_id"]
         page_conds = list(conds)
         if f["status"]:
-            page_conds.append(Application.status == f["status"])
+            page_conds.append("status = :status")
+            params["status"] = f["status"]
         if f["cursor"]:
-            created, cid = _decode_cursor(f["cursor"])
-            page_conds.append(tuple_(Application.created_at, Application.id) < tuple_(created, cid))
-        cols = (Application.id, Application.organization_id, Application.teacher_id,
-                Application.teacher_name, Application.edition_code, Application.target_category,
-                Application.current_category, Application.status, Application.version,
-                Application.submission_count, Application.created_at, Application.updated_at,
-                Application.submitted_at)
+            params["c_at"], params["c_id"] = _decode_cursor(f["cursor"])
+            page_conds.append("(created_at, id) < (:c_at, :c_id)")
+        counts_sql = ("NULL::json" if f["cursor"] else
+                      "(SELECT json_object_agg(status, n) FROM (SELECT status, count(*) AS n "
+                      f"FROM applications WHERE {' AND '.join(conds)} GROUP BY status) c)")
+        sql = text(
+            f"WITH page AS (SELECT {LIST_COLUMNS} FROM applications WHERE {' AND '.join(page_conds)} "
+            "ORDER BY created_at DESC, id DESC LIMIT :limit) "
+            "SELECT (SELECT coalesce(json_agg(page ORDER BY created_at DESC, id DESC), '[]'::json) "
+            f"FROM page) AS items, {counts_sql} AS counts")
         with self.db as uow:
-            rows = uow.session.execute(
-                select(*cols).where(*page_conds)
-                .order_by(Application.created_at.desc(), Application.id.desc())
-                .limit(f["limit"] + 1)).all()
-            counts = None if f["cursor"] else dict(uow.session.execute(  # first page only
-                select(Application.status, func.count()).where(*conds)
-                .group_by(Application.status)).all())
+            row = uow.session.execute(sql, params).one()
+        rows = [SimpleNamespace(**r) for r in row.items]
         more = len(rows) > f["limit"]
         rows = rows[:f["limit"]]
         items = [dump_summary(r) for r in rows]
         next_cursor = _encode_cursor(rows[-1].created_at, rows[-1].id) if more else None
+        counts = None if f["cursor"] else (row.counts or {})
         return {"items": items, "next_cursor": next_cursor,
                 "counts": None if counts is None else {s: counts.get(s, 0) for s in domain.STATUSES},
                 "total": None if counts is None else sum(counts.values())}
@@ -812,21 +838,31 @@ class ApplicationsService(ServiceBase):
 
     def _full(self, uow, app, actor) -> dict:
         uow.session.flush()
+        return self._detail(uow, app.id, actor, check=False)
+
+    def _detail(self, uow, app_id, actor, check=True) -> dict | None:
+        """The application as the client sees it; None when missing or not readable."""
+        row = uow.session.execute(DETAIL_SQL, {"id": app_id}).first()
+        if row is None:
+            return None
+        app = SimpleNamespace(**row.app)
+        if check and not self._may_read(actor, app, False):
+            return None
+        docs = [SimpleNamespace(**d) for d in row.docs]
+        remarks = row.remarks
         edition = EDITIONS[app.edition_code]
-        docs = self._documents(uow, app.id)
         rows = _doc_rows(docs)
         spec = checklist(app.edition_code, app.target_category)
         comp = domain.completeness(spec, rows, app.item_flags,
                                    _has_category(edition, app.current_category))
-        remarks = uow.session.execute(select(Remark.__table__).where(
-            Remark.__table__.c.application_id == app.id).order_by(Remark.__table__.c.created_at)).all()
         by_item = {}
         for pd in docs:
             by_item.setdefault(pd.item_code, []).append(dump_portfolio_document(pd))
+        remarks_out = [{"id": r["id"], "item_code": r["item_code"], "text": r["text"],
+                        "round": r["round"], "created_at": r["created_at"]} for r in remarks]
         items = [{**i, "documents": by_item.get(i["code"], []),
-                  "remarks": [{"id": str(r.id), "text": r.text, "round": r.round,
-                               "created_at": _iso(r.created_at)}
-                              for r in remarks if r.item_code == i["code"]]}
+                  "remarks": [{k: r[k] for k in ("id", "text", "round", "created_at")}
+                              for r in remarks_out if r["item_code"] == i["code"]]}
                  for i in comp["items"]]
         sub = app.last_submission or {}
         if app.status in domain.EDITABLE:
@@ -846,8 +882,7 @@ class ApplicationsService(ServiceBase):
             "portfolio": items,
             "completeness": {k: comp[k] for k in ("complete", "missing_items",
                                                   "awaiting_head_signature", "reasons")},
-            "remarks": [{"id": str(r.id), "item_code": r.item_code, "text": r.text, "round": r.round,
-                         "created_at": _iso(r.created_at)} for r in remarks],
+            "remarks": remarks_out,
             "changes_since_last_submission": changes,
             "submission": None if not app.submission_count else {
                 "number": app.submission_count, "canonical_sha256": app.canonical_sha256,
@@ -855,7 +890,9 @@ class ApplicationsService(ServiceBase):
                 "paper_scan_document_id": _str(app.paper_scan_document_id),
                 "submitted_at": _iso(app.submitted_at)},
             "allowed_actions": domain.allowed_actions(app.status, kind) if kind else [],
-            "timeline": self._timeline(uow, app.id),
+            "timeline": [{k: t[k] for k in ("id", "from_status", "to_status", "action", "actor_user_id",
+                                            "actor_kind", "comment", "created_at")}
+                         for t in row.timeline],
         }
 
 
@@ -890,7 +927,7 @@ def _report_summary(report) -> dict:
 
 
 def _encode_cursor(created_at, app_id) -> str:
-    raw = json.dumps([created_at.isoformat(), str(app_id)]).encode()
+    raw = json.dumps([_iso(created_at), str(app_id)]).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
