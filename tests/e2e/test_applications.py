@@ -5,6 +5,7 @@ Signing keys: a test CA (root + intermediate, shaped like НУЦ РК's RSA line
 placed in the stack's EDS trust directory (the documents service reloads it when it changes);
 the demo teacher's and director's certificates carry their real IIN / the school's BIN.
 """
+import atexit
 import base64
 import os
 import time
@@ -70,9 +71,15 @@ def people(stack, gateway):
     return heads, me
 
 
+_KEYS: dict = {}
+
+
 @pytest.fixture
 def keys(stack, gateway, people):
-    """A test CA in the stack's trust dir; signing keys for the demo teacher and director."""
+    """A test CA in the stack's trust dir (once per session; the documents service re-reads the
+    directory every few seconds); signing keys for the demo teacher and director."""
+    if _KEYS:
+        return _KEYS
     heads, me = people
     trust = Path(stack.env.get("PEDATT_EDS_TRUST_DIR") or ROOT / ".run" / "pki" / "trust")
     trust.mkdir(parents=True, exist_ok=True)
@@ -82,20 +89,28 @@ def keys(stack, gateway, people):
     files = [trust / f"{tag}-root.pem", trust / f"{tag}-ca.pem"]
     files[0].write_bytes(root.pem)
     files[1].write_bytes(inter.pem)
+    atexit.register(lambda: [f.unlink(missing_ok=True) for f in files])
     org = gateway.get("/api/v1/organization", headers=heads[DIRECTOR]).json()
     teacher_iin, director_iin = me[TEACHER]["iin"], me[DIRECTOR]["iin"]
-    out = {
+    _KEYS.update({
         "teacher": pki.make_person(inter, iin=teacher_iin, surname="ИВАНОВА", first_name="АННА"),
         "teacher_auth": pki.make_person(inter, iin=teacher_iin, usage="auth"),
         "director": pki.make_person(inter, iin=director_iin, surname="ЖУМАБАЕВ", first_name="ЕРЛАН",
                                     bin=org["bin"], organization=org.get("name_ru"), roles=("director",)),
         "stranger": pki.make_person(inter, iin="880101300123"),
         "chain": [inter.cert],
-    }
-    time.sleep(0.5)  # let the trust cache see the directory change
-    yield out
-    for f in files:
-        f.unlink(missing_ok=True)
+    })
+    # wait until every documents instance trusts the new CA (3 valid answers in a row)
+    probe = {"signature": sign(_KEYS, "teacher", b"probe"), "content": b64(b"probe")}
+    deadline, streak = time.monotonic() + 20, 0
+    while streak < 3 and time.monotonic() < deadline:
+        r = gateway.post("/api/v1/signatures/verify", headers=heads[TEACHER], json=probe)
+        if r.status_code == 404:
+            time.sleep(6)  # no verify route in this build: outwait the reload interval
+            break
+        streak = streak + 1 if r.ok and r.json().get("valid") else 0
+        time.sleep(0.3)
+    return _KEYS
 
 
 def sign(keys, who, data: bytes) -> str:
@@ -124,11 +139,7 @@ def test_teacher_applies_director_signs_teacher_submits(gateway, people, keys):
     t, d, a = heads[TEACHER], heads[DIRECTOR], heads[ADMIN]
 
     # a leftover application of an earlier run in the same stack is withdrawn first
-    for old in gateway.get("/api/v1/applications/mine", headers=t).json():
-        if "withdraw" in gateway.get(f"/api/v1/applications/{old['id']}", headers=t).json()["allowed_actions"]:
-            r = gateway.post(f"/api/v1/applications/{old['id']}/withdraw", headers=t,
-                             json={"version": old["version"]})
-            assert r.status_code == 200, r.text
+    withdraw_leftovers(gateway, t)
 
     # --- rules: acknowledged before the first application
     edition = gateway.get("/api/v1/rules/current").json()["code"]
@@ -336,3 +347,69 @@ def test_unauthenticated_and_malformed_requests(gateway):
     assert r.status_code == 400
     r = gateway.post("/api/v1/rules/acknowledgement", headers=h, json={"edition_code": "1999"})
     assert r.status_code == 400
+
+
+def withdraw_leftovers(gateway, t):
+    for old in gateway.get("/api/v1/applications/mine", headers=t).json():
+        if "withdraw" in gateway.get(f"/api/v1/applications/{old['id']}", headers=t).json()["allowed_actions"]:
+            r = gateway.post(f"/api/v1/applications/{old['id']}/withdraw", headers=t,
+                             json={"version": old["version"]})
+            assert r.status_code == 200, r.text
+
+
+def complete_application(gateway, heads, keys) -> dict:
+    """A draft with every required item, the head's signatures present; returns it."""
+    t, d = heads[TEACHER], heads[DIRECTOR]
+    edition = gateway.get("/api/v1/rules/current").json()["code"]
+    gateway.post("/api/v1/rules/acknowledgement", headers=t, json={"edition_code": edition})
+    r = gateway.post("/api/v1/applications", headers=t,
+                     json={"target_category": "pedagog_expert", "declared_achievements": 5})
+    assert r.status_code == 201, r.text
+    app = r.json()
+    scans = {}
+    for item in app["completeness"]["missing_items"]:
+        if item in ("education_diploma", "employment_record"):
+            continue
+        data = pdf_bytes(item)
+        doc = upload(gateway, t, data, subject=("application_item", app["id"]))
+        r = gateway.post(f"/api/v1/applications/{app['id']}/documents", headers=t,
+                         json={"version": app["version"], "item_code": item, "document_id": doc["id"]})
+        assert r.status_code == 201, r.text
+        app, scans[doc["id"]] = r.json(), data
+    r = gateway.patch(f"/api/v1/applications/{app['id']}", headers=t, json={
+        "version": app["version"], "item_flags": {"education_diploma": {"in_state_systems": True},
+                                                  "employment_record": {"in_state_systems": True}}})
+    app = r.json()
+    for q in gateway.get("/api/v1/director/queue", headers=d).json():
+        if q["application_id"] == app["id"]:
+            r = gateway.post(f"/api/v1/director/queue/{q['id']}/signature", headers=d,
+                             json={"signature": sign(keys, "director", scans[q["document_id"]])})
+            assert r.status_code == 201, r.text
+    app = gateway.get(f"/api/v1/applications/{app['id']}", headers=t).json()
+    assert app["completeness"]["complete"], app["completeness"]
+    return app
+
+
+def test_submission_with_a_scan_of_the_signed_paper_form(gateway, people, keys):
+    if "/api/v1/documents/upload" not in gateway.get("/openapi.json").json()["paths"]:
+        pytest.skip("the documents service's upload route is not in this build yet")
+    heads, _ = people
+    t, d = heads[TEACHER], heads[DIRECTOR]
+    withdraw_leftovers(gateway, t)
+    app = complete_application(gateway, heads, keys)
+    url = f"/api/v1/applications/{app['id']}/submit"
+    foreign = upload(gateway, d, pdf_bytes("not the teacher's"), subject=("misc", "director"))
+    r = gateway.post(url, headers=t, json={"version": app["version"], "paper_scan_document_id": foreign["id"]})
+    assert r.status_code in (403, 404), r.text
+    r = gateway.post(url, headers=t, json={"version": app["version"], "paper_scan_document_id": foreign["id"],
+                                           "signature": "MIIB"})
+    assert r.status_code == 400  # one or the other, not both
+    paper = upload(gateway, t, pdf_bytes("signed paper form"), subject=("application", app["id"]))
+    r = gateway.post(url, headers=t, json={"version": app["version"], "paper_scan_document_id": paper["id"]})
+    assert r.status_code == 200, r.text
+    assert r.json()["status"] == "submitted"
+    assert r.json()["submission"]["signature_kind"] == "paper"
+    assert r.json()["submission"]["paper_scan_document_id"] == paper["id"]
+    r = gateway.post(f"/api/v1/applications/{app['id']}/withdraw", headers=t,
+                     json={"version": r.json()["version"]})
+    assert r.status_code == 200
