@@ -327,6 +327,33 @@ def run_load(meta: dict, concurrency: int, duration: float, warmup: float) -> di
             "org_sizes": [meta[o]["size"] for o in largest]}
 
 
+def ping_floor(concurrency: int, duration: float) -> dict:
+    """GET /api/v1/ping (one trivial RPC) at the same concurrency: the stack's floor right now."""
+    latencies, stop = [], time.perf_counter() + duration
+
+    def worker():
+        conn = http.client.HTTPConnection(HOST, GATEWAY_PORT, timeout=30)
+        try:
+            while time.perf_counter() < stop:
+                started = time.perf_counter()
+                conn.request("GET", "/api/v1/ping")
+                response = conn.getresponse()
+                response.read()
+                if response.status == 200:
+                    latencies.append(time.perf_counter() - started)
+        finally:
+            conn.close()
+
+    threads = [threading.Thread(target=worker, daemon=True) for _ in range(concurrency)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(duration + 30)
+    latencies.sort()
+    return {"p50_ms": 1000 * percentile(latencies, 0.5), "p99_ms": 1000 * percentile(latencies, 0.99),
+            "rps": len(latencies) / duration}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--duration", type=float, default=20.0)
@@ -345,6 +372,9 @@ def main() -> None:
         meta = ensure_data(args.reload)
         print(f"GET /api/v1/applications (filtered, keyset pages) and /api/v1/applications/<id> "
               f"at concurrency {args.concurrency} for {args.duration:g} s …", flush=True)
+        floor = ping_floor(max(1, args.concurrency), 5.0)
+        print(f"floor: GET /api/v1/ping at concurrency {args.concurrency}: {floor['rps']:.0f} req/s, "
+              f"p50 {floor['p50_ms']:.2f} ms, p99 {floor['p99_ms']:.2f} ms", flush=True)
         load_before = os.getloadavg()[0]
         r = run_load(meta, max(1, args.concurrency), max(1.0, args.duration), args.warmup)
         r["load"] = (load_before, os.getloadavg()[0])
@@ -357,7 +387,9 @@ def main() -> None:
     print(f"throughput {r['rps']:.1f} req/s, errors {r['errors']}; 1-min load average "
           f"{r['load'][0]:.1f} → {r['load'][1]:.1f} on {os.cpu_count()} CPUs (other work skews the figures)")
     print(json.dumps({k: round(r[k], 2) for k in ("list_p50_ms", "list_p99_ms", "detail_p50_ms",
-                                                   "detail_p99_ms", "rps")} | {"errors": r["errors"]}),
+                                                   "detail_p99_ms", "rps")}
+                     | {"errors": r["errors"], "ping_p99_ms": round(floor["p99_ms"], 2),
+                        "load_avg": round(r["load"][1], 2)}),
           flush=True)
 
 
