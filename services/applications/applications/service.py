@@ -14,7 +14,7 @@ from marshmallow import ValidationError
 from nameko.events import event_handler
 from nameko.exceptions import UnknownService
 from nameko.rpc import RpcProxy, rpc
-from sqlalchemy import and_, func, or_, select, text, tuple_
+from sqlalchemy import and_, func, or_, select, text
 
 from applications import domain, events
 from applications.dependencies import database
