@@ -723,6 +723,27 @@ class ApplicationsService(ServiceBase):
                      "Руководитель подписал документ портфолио",
                      {"item_code": data["item_code"], "portfolio_document_id": data["portfolio_document_id"]})
 
+    @event_handler("documents", "document_deleted")
+    def detach_deleted_document(self, event):
+        """A file deleted in the documents service leaves the portfolios still being edited
+        (submitted portfolios are locked there, so their files cannot be deleted)."""
+        with self.db as uow:
+            if uow.is_duplicate(event, "detach_deleted_document"):
+                return
+            try:
+                doc_id = uuid.UUID(str(event["data"]["document_id"]))
+            except (KeyError, ValueError):
+                return
+            rows = uow.session.execute(
+                select(PortfolioDocument, Application)
+                .join(Application, Application.id == PortfolioDocument.application_id)
+                .where(PortfolioDocument.document_id == doc_id,
+                       Application.status.in_(sorted(domain.EDITABLE)))
+                .with_for_update()).all()
+            for pd, app in rows:
+                uow.session.delete(pd)
+                self._touch(app)
+
     def _notify(self, event, handler, user_id, kind, title, extra):
         with self.db as uow:
             if uow.is_duplicate(event, handler):

@@ -267,3 +267,22 @@ def test_returned_application_shows_remarks_and_changes_since_submission(service
     assert [r["text"] for r in essay_item["remarks"]] == ["Перепишите"]
     assert essay_item["remarks"][0]["round"] == 1
     session.close()
+
+
+def test_a_file_deleted_in_documents_leaves_editable_portfolios(service, rpc_client, put, amqp_config):
+    from nameko.standalone.events import event_dispatcher
+    draft = put("draft", docs=[("essay", False)])
+    submitted = put("submitted", teacher=uuid.uuid4(), docs=[("essay", False)])
+    rpc = rpc_client.applications
+    draft_doc = rpc.get_application(TEACHER_ACTOR, draft)["portfolio"]
+    doc_id = next(i for i in draft_doc if i["code"] == "essay")["documents"][0]["document_id"]
+    sub_app = rpc.get_application(ADMIN, submitted)
+    sub_doc = next(i for i in sub_app["portfolio"] if i["code"] == "essay")["documents"][0]["document_id"]
+    dispatch = event_dispatcher(amqp_config)
+    for d in (doc_id, sub_doc):
+        dispatch("documents", "document_deleted", {"event_id": str(uuid.uuid4()), "event_type": "document_deleted",
+                                                   "version": 1, "data": {"document_id": d}})
+    after = wait_for(lambda: (lambda a: a if a["version"] == 2 else None)(rpc.get_application(TEACHER_ACTOR, draft)))
+    assert "essay" in after["completeness"]["missing_items"]
+    time.sleep(0.5)
+    assert rpc.get_application(ADMIN, submitted)["version"] == 1  # a submitted portfolio is untouched
