@@ -57,8 +57,8 @@ def api_get(stack, ui, path):
     return r.json()
 
 
-@pytest.fixture
-def pki_keys(web_stack, tmp_path):
+@pytest.fixture(scope="session")
+def pki_keys(web_stack, tmp_path_factory):
     """A test CA trusted by the stack; keys (PKCS#12 files, as NCALayer would open) are made per person."""
     from documents import pki
     trust = Path(web_stack.env.get("PEDATT_EDS_TRUST_DIR") or ROOT / ".run" / "pki" / "trust")
@@ -69,14 +69,31 @@ def pki_keys(web_stack, tmp_path):
     files = [trust / f"{tag}-root.pem", trust / f"{tag}-ca.pem"]
     files[0].write_bytes(root.pem)
     files[1].write_bytes(inter.pem)
+    keys = tmp_path_factory.mktemp("keys")
 
     def make(name, **kwargs):
         person = pki.make_person(inter, **kwargs)
-        path = tmp_path / f"{name}.p12"
+        path = keys / f"{name}.p12"
         path.write_bytes(pki.to_p12(person, [inter.cert], P12_PASSWORD))
         return path
 
-    time.sleep(0.5)  # the documents service re-reads the trust directory
+    # wait until every documents instance trusts the new CA (3 valid answers in a row)
+    base = web_stack.gateway_url + "/api/v1"
+    token = requests.post(base + "/auth/login", json={"login": "teacher@demo.pedatt.kz",
+                                                       "password": "Demo-Pass-2026"}, timeout=30).json()
+    headers = {"Authorization": f"Bearer {token.get('access_token')}"}
+    probe_key = pki.make_person(inter, iin=new_iin())
+    probe = {"signature": base64.b64encode(pki.sign_cms(b"probe", [probe_key], detached=True,
+                                                        extra_certs=[inter.cert])).decode(),
+             "content": base64.b64encode(b"probe").decode()}
+    deadline, streak = time.monotonic() + 20, 0
+    while streak < 3 and time.monotonic() < deadline:
+        r = requests.post(base + "/signatures/verify", headers=headers, json=probe, timeout=30)
+        if r.status_code == 404:
+            time.sleep(6)  # no verify route in this build: outwait the reload interval
+            break
+        streak = streak + 1 if r.ok and r.json().get("valid") else 0
+        time.sleep(0.3)
     yield make
     for f in files:
         f.unlink(missing_ok=True)
