@@ -106,7 +106,7 @@ def require_routes(stack, *paths):
         pytest.skip(f"not in this build yet: {', '.join(missing)}")
 
 
-def test_whole_workflow(web_stack, ui_factory, ncalayer, pki_keys):
+def test_whole_workflow(web_stack, ui_factory, ncalayer, request):
     require_routes(web_stack, "/api/v1/staff", "/api/v1/profile", "/api/v1/applications")
     stack = web_stack
     iin = new_iin()
@@ -225,6 +225,7 @@ def test_whole_workflow(web_stack, ui_factory, ncalayer, pki_keys):
 
     # the rest needs the documents service's upload route and the review routes
     require_routes(stack, "/api/v1/documents/upload", "/api/v1/director/queue", "/api/v1/reviews")
+    pki_keys = request.getfixturevalue("pki_keys")
 
     # refusals: a type the item does not accept (checked before upload), a PNG named .pdf (server)
     page.set_input_files("[data-testid=file-identity_document]",
