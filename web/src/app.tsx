@@ -58,7 +58,7 @@ const NAV: { to: string; key: string; roles: string[] }[] = [
   { to: "/teacher/rules", key: "nav.rules", roles: ["teacher"] },
   { to: "/teacher/applications", key: "nav.applications", roles: ["teacher"] },
   { to: "/director/queue", key: "nav.signing", roles: ["director"] },
-  { to: "/review", key: "nav.review", roles: ["assessor"] },
+  { to: "/review", key: "nav.review", roles: ["assessor", "org_admin"] },
 ];
 
 export function App() {

@@ -2,7 +2,7 @@ import { useEffect, useState } from "react";
 import { api } from "../api";
 import { fetchDocumentBlob } from "../documents";
 import { fmtDateTime, fmtSize, t } from "../i18n";
-import { useMe } from "../me";
+import { hasRole, useMe } from "../me";
 import { loadRules, titleOf } from "../reference";
 import { Link, navigate } from "../router";
 import { ActionButton, Empty, ErrorBox, Loading, Notice, StatusBadge, useAsync } from "../ui";
@@ -73,7 +73,8 @@ export function ReviewPage({ id }: { id: string }) {
   const review = s.review;
   const mine = review?.assessor_id === me.id;
   const status = app.status;
-  const canTake = status === "submitted" && (!review?.assessor_id || review?.status !== "under_review");
+  const canTake =
+    status === "submitted" && hasRole(me, "assessor") && (!review?.assessor_id || mine || review?.status !== "under_review");
   const active = status === "under_review" && mine;
   const hasRemark = (s.items ?? []).some((i: any) => i.mark?.verdict === "remark");
   return (
@@ -89,6 +90,9 @@ export function ReviewPage({ id }: { id: string }) {
         <Link to={`/applications/${id}`}>{t("review.openApplication")}</Link>
       </p>
       {review?.assessor_id && !mine && <Notice kind="warn">{t("review.takenByOther")}</Notice>}
+      {hasRole(me, "org_admin") && review && ["submitted", "under_review"].includes(status) && (
+        <Reassign id={id} current={review.assessor_id} onDone={sheet.reload} />
+      )}
       {canTake && (
         <ActionButton className="btn btn-primary" testId="take" onClick={async () => (await api.post(`/reviews/${id}/take`), sheet.reload())}>
           {t("review.take")}
@@ -278,6 +282,27 @@ function ReviewDoc({ doc, headNeeded }: { doc: any; headNeeded: boolean }) {
       <ErrorBox error={error} />
       {show && url && (ct.startsWith("image/") ? <img className="preview" src={url} alt={doc.filename} /> : ct === "application/pdf" ? <iframe className="preview" src={url} title={doc.filename} /> : <a href={url} download={doc.filename}>{doc.filename}</a>)}
       {show && !url && !error && <Loading />}
+    </div>
+  );
+}
+
+function Reassign({ id, current, onDone }: { id: string; current?: string; onDone: () => void }) {
+  const { data } = useAsync(() => api.get("/staff", { role: "assessor", active: true, per_page: 100 }), []);
+  const [who, setWho] = useState(current ?? "");
+  return (
+    <div className="card row" data-testid="reassign">
+      <span>{t("review.assessor")}:</span>
+      <select value={who} onChange={(e) => setWho(e.target.value)} style={{ width: "auto", flex: "1 1 200px" }}>
+        <option value="">—</option>
+        {(data?.items ?? []).map((s: any) => (
+          <option key={s.user_id} value={s.user_id}>
+            {s.full_name}
+          </option>
+        ))}
+      </select>
+      <ActionButton disabled={!who || who === current} onClick={async () => (await api.post(`/reviews/${id}/assign`, { assessor_id: who }), onDone())}>
+        {t("review.reassign")}
+      </ActionButton>
     </div>
   );
 }
