@@ -7,22 +7,25 @@ PACKAGES := services/common services/identity services/organizations services/ap
             services/documents services/assessment services/gateway
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test test-fast bench clean
+.PHONY: install web run test bench clean
 
 install: $(STAMP)
 
 $(STAMP): requirements.lock $(foreach p,$(PACKAGES),$(p)/pyproject.toml) deploy/system-packages.sh
-	bash deploy/system-packages.sh
+	bash deploy/system-packages.sh libgcrypt20 libengine-gost-openssl chromium
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade "pip>=24" setuptools==80.9.0 wheel==0.48.0
 	$(BIN)/pip install -q -r requirements.lock
 	$(BIN)/pip install -q --no-deps --no-build-isolation $(foreach p,$(PACKAGES),-e $(p))
 	touch $(STAMP)
 
-run: install
+web: install
+	bash web/build.sh
+
+run: install web
 	$(BIN)/python -m deploy.devstack
 
-test: install
+test: install web
 	$(BIN)/python -m deploy.testenv
 	$(BIN)/pytest
 
