@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed
 
 install: $(STAMP)
 
-$(STAMP): requirements.lock $(foreach p,$(PACKAGES),$(p)/pyproject.toml) deploy/system-packages.sh
+$(STAMP): Makefile requirements.lock $(foreach p,$(PACKAGES),$(p)/pyproject.toml) deploy/system-packages.sh
 	bash deploy/system-packages.sh libgcrypt20 libengine-gost-openssl chromium
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade "pip>=24" setuptools==80.9.0 wheel==0.48.0
