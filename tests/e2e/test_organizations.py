@@ -367,3 +367,18 @@ def test_teacher_edits_own_profile_and_the_admin_sees_it(stack, gateway, h):
 ])
 def test_bad_profile_input(gateway, h, body, status, field):
     assert_error(gateway.patch("/api/v1/profile", headers=h["assessor"], json=body), status, field=field)
+
+
+@pytest.mark.parametrize("method, path", [
+    ("POST", "/organizations"), ("PATCH", "/organization"),
+    ("PUT", "/organization/attestation-settings"), ("POST", "/staff"), ("PATCH", "/profile"),
+    ("PATCH", "/staff/{user}"), ("POST", "/staff/{user}/roles"), ("POST", "/auth/change-password"),
+])
+@pytest.mark.parametrize("payload", [[], "text", 5, None, {"admin": "x", "roles": {}, "education": 7,
+                                                           "subjects": [None], "iin": None}])
+def test_garbage_bodies_are_400_never_500(gateway, h, method, path, payload):
+    headers = h["platform"] if path == "/organizations" else h["admin"]
+    user = gateway.get("/api/v1/me", headers=h["teacher"]).json()["id"]
+    r = gateway.request(method, "/api/v1" + path.format(user=user), headers=headers, json=payload)
+    assert r.status_code == 400, r.text
+    assert r.json()["error"] in ("INVALID_INPUT", "INVALID_JSON") and r.json()["message"]

@@ -39,6 +39,11 @@ log = logging.getLogger(__name__)
 
 READ_STAFF_ROLES = ("org_admin", "director")
 READ_PROFILE_ROLES = ("org_admin", "director", "assessor")
+UNIQUE_FIELDS = {
+    "uq_organizations_bin": ("bin", "Организация с таким БИН уже зарегистрирована"),
+    "uq_staff_organization_id_iin": ("iin", "Сотрудник с таким ИИН уже есть в организации"),
+    "uq_staff_organization_id_user_id": ("iin", "Этот человек уже есть в организации"),
+}
 PROFILE_FIELDS = ("position_code", "subjects", "total_experience_years",
                   "teaching_experience_years", "education", "category_code",
                   "category_order_number", "category_order_date", "category_valid_until", "phone")
@@ -202,7 +207,9 @@ class OrganizationsService(ServiceBase):
             return result
         except IntegrityError as exc:
             comp.run()
-            raise Conflict("Такая запись уже существует", {"constraint": str(getattr(exc.orig, "diag", None) and exc.orig.diag.constraint_name)}) from None
+            constraint = getattr(getattr(exc.orig, "diag", None), "constraint_name", None) or ""
+            field, message = UNIQUE_FIELDS.get(constraint, (None, "Такая запись уже существует"))
+            raise Conflict(message, {"fields": {field: [message]}} if field else None) from None
         except StaleDataError:
             comp.run()
             raise Conflict("Запись изменена другим пользователем; обновите страницу и повторите") from None
