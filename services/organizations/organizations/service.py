@@ -21,6 +21,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
+from pedatt_common import kz_ids
 from pedatt_common.actor import Actor
 from pedatt_common.db import new_id, utcnow
 from pedatt_common.errors import (EXPECTED, Conflict, InvalidInput, NotFound, PermissionDenied,
@@ -252,6 +253,7 @@ class OrganizationsService(ServiceBase):
         uow.publish(events.STAFF_ADDED, {"organization_id": str(org_id), "user_id": user["id"],
                                          "roles": list(st.roles)})
         out = dump_staff(st)
+        out["iin_warnings"] = kz_ids.iin_warnings(st.iin)
         out["user_created"] = result["created"]
         out["temporary_password"] = result["temporary_password"]
         return out
@@ -320,9 +322,11 @@ class OrganizationsService(ServiceBase):
         with self.db as uow:
             s = uow.session
             if not actor.is_platform_admin:
-                if actor.organization_id != str(org_id):
+                member = s.execute(select(Staff.id).where(
+                    Staff.organization_id == org_id, Staff.user_id == _uuid(actor.user_id),
+                    Staff.is_active.is_(True))).first()
+                if member is None:
                     raise NotFound("Организация не найдена")
-                self._me(s, actor)
             org = s.get(Organization, org_id)
             if org is None:
                 raise NotFound("Организация не найдена")
@@ -638,6 +642,21 @@ class OrganizationsService(ServiceBase):
             if st.user_id == me.user_id:
                 raise Unprocessable("Свой пароль меняйте в разделе «Сменить пароль»")
         return self.identity.reset_password(str(st.user_id))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_organization_staff(self, organization_id, role=None, active_only=True):
+        """Internal (service-to-service, no actor): the staff of an organization, optionally with
+        one role, e.g. the assessors or the director to notify. Staff dicts, sorted by name."""
+        org_id = _uuid(organization_id, "Организация не найдена")
+        with self.db as uow:
+            conds = [Staff.organization_id == org_id]
+            if role:
+                conds.append(cast(Staff.roles, JSONB).contains([str(role)]))
+            if active_only:
+                conds.append(Staff.is_active.is_(True))
+            rows = uow.session.execute(select(Staff).where(*conds).order_by(
+                Staff.last_name, Staff.first_name, Staff.id)).scalars().all()
+            return [dump_staff(st) for st in rows]
 
     # -- the caller's own profile --------------------------------------------------------------
     @rpc(expected_exceptions=EXPECTED)

@@ -72,6 +72,8 @@ class StaffSchema(Schema):
     category_order_date = fields.String(allow_none=True)
     category_valid_until = fields.String(allow_none=True)
     updated_at = fields.String(allow_none=True)
+    iin_warnings = fields.List(fields.String(), metadata={
+        "description": "on creation: an odd birth date or century digit in the IIN (not an error)"})
     user_created = fields.Boolean(metadata={"description": "on creation: a new person was created"})
     temporary_password = fields.String(allow_none=True,
                                        metadata={"description": "on creation: shown once"})

@@ -89,3 +89,11 @@ def test_foreign_objects_are_not_found(school):
         rpc.organizations.get_organization(admin, foreign["id"])
     with pytest.raises(NotFound):
         rpc.organizations.get_staff_profile(admin, foreign["admin"]["user_id"])
+
+
+def test_internal_staff_listing_by_role(school):
+    rpc, org, admin = school
+    rpc.organizations.add_staff(admin, {**person("8209074000", "s@t.kz"), "roles": ["assessor"]})
+    assessors = rpc.organizations.list_organization_staff(org["id"], "assessor")
+    assert [s["email"] for s in assessors] == ["s@t.kz"]
+    assert len(rpc.organizations.list_organization_staff(org["id"])) == 2
