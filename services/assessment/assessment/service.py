@@ -100,7 +100,8 @@ class AssessmentService(ServiceBase):
             id=__import__("uuid").uuid4(), application_id=application_id,
             organization_id=organization_id, status=values.pop("status", SUBMITTED),
             checklist=[], submission_number=values.pop("submission_number", 1) or 1,
-            updated_at=utcnow(), **values).on_conflict_do_nothing())
+            updated_at=values.pop("updated_at", None) or utcnow(), **values)
+            .on_conflict_do_nothing())
         return AssessmentService._lock_review(uow, application_id)
 
     def _application(self, actor, application_id) -> dict:
@@ -409,14 +410,16 @@ class AssessmentService(ServiceBase):
             if uow.is_duplicate(event, "on_application_submitted"):
                 return
             app_id = _uuid(data["application_id"])
-            review = self._ensure_review(uow, app_id, str(data.get("organization_id")))
-            review.status = SUBMITTED
+            occurred = datetime.fromisoformat(event["occurred_at"])
+            review = self._ensure_review(uow, app_id, str(data.get("organization_id")),
+                                         updated_at=occurred - timedelta(microseconds=1))
             review.teacher_id = str(data.get("teacher_id") or "") or review.teacher_id
             review.target_category = data.get("target_category") or review.target_category
-            if data.get("submission_number"):
+            if data.get("submission_number") and int(data["submission_number"]) >= review.submission_number:
                 review.submission_number = int(data["submission_number"])
-            review.submitted_at = datetime.fromisoformat(event["occurred_at"])
-            review.updated_at = utcnow()
+                review.submitted_at = occurred
+            if review.updated_at is None or occurred > review.updated_at:
+                review.status, review.updated_at = SUBMITTED, occurred
 
     @event_handler("applications", "application_status_changed")
     def on_application_status_changed(self, event):
@@ -425,26 +428,31 @@ class AssessmentService(ServiceBase):
             if uow.is_duplicate(event, "on_application_status_changed"):
                 return
             app_id = _uuid(data["application_id"])
-            review = self._ensure_review(uow, app_id, str(data.get("organization_id")))
             occurred = datetime.fromisoformat(event["occurred_at"])
+            review = self._ensure_review(uow, app_id, str(data.get("organization_id")),
+                                         updated_at=occurred - timedelta(microseconds=1))
             to_status = data.get("to_status")
-            if review.updated_at and occurred < review.updated_at - timedelta(seconds=5) \
-                    and to_status in (SUBMITTED, UNDER_REVIEW):
-                return  # an older event than what we already know
-            review.status = to_status or review.status
             review.teacher_id = str(data.get("teacher_id") or "") or review.teacher_id
             review.target_category = data.get("target_category") or review.target_category
+            if to_status == ACCEPTED and not uow.session.execute(select(Delivery.id).where(
+                    Delivery.application_id == app_id)).first():
+                # repair path: the decision reached the applications service but our own
+                # transaction was lost (an application is accepted at most once, so at most one
+                # delivery): queue the package anyway, built at the first send
+                self._queue_delivery(uow, review, None, {
+                    "user_id": data.get("actor_user_id"),
+                    "organization_id": review.organization_id, "roles": ["assessor"]})
+            # Our own writes stamp updated_at with the time they happen (after the transition
+            # they follow); events stamp it with the time they occurred. An event older than
+            # what we know is history, not news.
+            if review.updated_at is not None and occurred <= review.updated_at:
+                return
+            review.status = to_status or review.status
             if to_status == SUBMITTED and review.submitted_at is None:
                 review.submitted_at = occurred
             if to_status == UNDER_REVIEW and not review.assessor_id:
                 review.assessor_id = data.get("actor_user_id")
-            if to_status == ACCEPTED:
-                # repair path: the decision reached the applications service but our own
-                # transaction was lost: queue the package anyway (built at the first send)
-                self._queue_delivery(uow, review, None, {
-                    "user_id": data.get("actor_user_id"),
-                    "organization_id": review.organization_id, "roles": ["assessor"]})
-            review.updated_at = utcnow()
+            review.updated_at = occurred
 
     # ================================================================== delivery
     @rpc(expected_exceptions=EXPECTED)

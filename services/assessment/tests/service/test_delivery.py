@@ -39,9 +39,20 @@ def fast_retries(monkeypatch):
     monkeypatch.setattr(dependencies.settings, "poll_interval", 0.2)
 
 
+LOCK = [None]
+
+
+def started(container):
+    """Direct DB access from the test takes turns with the workers on the shared connection."""
+    from nameko.testing.utils import get_extension
+    from pedatt_common.db import Database
+    LOCK[0] = get_extension(container, Database)._bound_lock
+    return container
+
+
 @pytest.fixture
 def service(start_service, sandbox, fast_retries):
-    return start_service(AssessmentService, {"STATE_SERVICE_URL": sandbox.url})
+    return started(start_service(AssessmentService, {"STATE_SERVICE_URL": sandbox.url}))
 
 
 def package(app_id, sha=None):
@@ -54,9 +65,10 @@ def package(app_id, sha=None):
                            "signatures": [{"valid": True}]}]}
 
 
-def queue(db_connection, app_id, sha=None, org=ORG):
+def queue(db_connection, app_id, sha=None, org=ORG, lock=None):
     from sqlalchemy.orm import Session
-    with Session(bind=db_connection, join_transaction_mode="create_savepoint") as s:
+    lock = lock or LOCK[0]
+    with lock, Session(bind=db_connection, join_transaction_mode="create_savepoint") as s:
         d = Delivery(id=uuid.uuid4(), application_id=app_id, organization_id=org,
                      submission_number=1, message_id=domain.message_id_for(str(app_id), 1),
                      state="queued", attempts=0, next_attempt_at=domain_now(),
@@ -95,8 +107,9 @@ def test_queued_package_is_sent_and_its_verdict_recorded(service, rpc_client, db
     assert [h["outcome"] for h in d["history"]] == ["sent", "state_accepted"]
     assert [f["messageId"] for f in filings(sandbox)] == [d["message_id"]]
     # the status transitions for the applications service are recorded, in order
-    methods = [c.method for c in db_connection.execute(
-        select(AppCommand).where(AppCommand.application_id == app_id).order_by(AppCommand.id))]
+    with LOCK[0]:
+        methods = [c.method for c in db_connection.execute(
+            select(AppCommand).where(AppCommand.application_id == app_id).order_by(AppCommand.id))]
     assert methods == ["mark_sent_to_state_service", "record_state_service_result"]
 
 
@@ -152,7 +165,7 @@ def test_gives_up_then_admin_resends(service, rpc_client, db_connection, sandbox
 def test_bad_message_signature_fails_at_once(start_service, sandbox, fast_retries, rpc_client,
                                              db_connection, monkeypatch):
     monkeypatch.setenv("PEDATT_STATE_SERVICE_KEY", "not-the-shared-key")
-    start_service(AssessmentService, {"STATE_SERVICE_URL": sandbox.url})
+    started(start_service(AssessmentService, {"STATE_SERVICE_URL": sandbox.url}))
     delivery_id = queue(db_connection, uuid.uuid4())
     d = wait_state(rpc_client, delivery_id, {"failed"})
     assert d["attempts"] == 1 and d["last_error"].startswith("SIGNATURE_INVALID")
