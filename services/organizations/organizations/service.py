@@ -527,6 +527,14 @@ class OrganizationsService(ServiceBase):
                                              "fields": sorted(set(changes) | set(person))})
         return dump_staff(st)
 
+    def _forget_director(self, uow, st: Staff):
+        """The organization's recorded director loses the role or is deactivated: unset it."""
+        org = uow.session.get(Organization, st.organization_id)
+        if org.director_user_id == st.user_id:
+            org.director_user_id = None
+            uow.publish(events.ORGANIZATION_UPDATED, {"organization_id": str(org.id),
+                                                      "fields": ["director_user_id"]})
+
     def _set_active(self, actor, user_id, active: bool):
         actor = Actor.from_rpc(actor)
 
@@ -541,6 +549,8 @@ class OrganizationsService(ServiceBase):
                 return dump_staff(st)
             st.is_active = active
             st.deactivated_at = None if active else utcnow()
+            if not active:
+                self._forget_director(uow, st)
             self._history(s, st, "staff_activated" if active else "staff_deactivated", None,
                           actor.user_id)
             s.flush()
@@ -579,6 +589,8 @@ class OrganizationsService(ServiceBase):
             if after == sorted(before):
                 return dump_staff(st)
             st.roles = after
+            if not assign and role == "director":
+                self._forget_director(uow, st)
             self._history(s, st, "role_assigned" if assign else "role_revoked", role, actor.user_id)
             s.flush()
             self._sync_membership(st)

@@ -97,3 +97,15 @@ def test_internal_staff_listing_by_role(school):
     assessors = rpc.organizations.list_organization_staff(org["id"], "assessor")
     assert [s["email"] for s in assessors] == ["s@t.kz"]
     assert len(rpc.organizations.list_organization_staff(org["id"])) == 2
+
+
+def test_director_is_recorded_and_forgotten_with_the_role(school):
+    rpc, org, admin = school
+    staff = rpc.organizations.add_staff(admin, {**person("7502203000", "d@t.kz"), "roles": ["teacher"]})
+    updated = rpc.organizations.update_organization(admin, {"director_user_id": staff["user_id"]})
+    assert updated["director"]["user_id"] == staff["user_id"]
+    assert "director" in rpc.organizations.get_staff(admin, staff["user_id"])["roles"]
+    rpc.organizations.revoke_role(admin, staff["user_id"], "director")
+    assert rpc.organizations.get_organization(admin, org["id"])["director"] is None
+    with pytest.raises(Unprocessable):
+        rpc.organizations.update_organization(admin, {"director_user_id": org["id"]})
