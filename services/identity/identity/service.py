@@ -163,22 +163,37 @@ class IdentityService(ServiceBase):
 
     @rpc(expected_exceptions=EXPECTED, sensitive_arguments=("current_password", "new_password"))
     def change_password(self, actor, current_password, new_password):
-        """The caller's own password; other sessions are ended; returns fresh tokens."""
+        """The caller's own password; other sessions are ended; returns fresh tokens. Wrong
+        current passwords count against the same brute-force limit as logins."""
         actor = Actor.from_rpc(actor)
+        limits = settings.throttle_settings(self.config)
+        key = f"chpw:{actor.user_id}"
+        wrong = False
         with self.db as uow:
+            now = utcnow()
             user = uow.session.get(User, _uuid(actor.user_id))
             if user is None:
                 raise NotFound("Пользователь не найден")
+            wait = throttle.retry_after(uow.session, [key], now)
+            if wait is not None:
+                raise RateLimited(f"Слишком много неудачных попыток. Повторите через {wait} с.",
+                                  {"retry_after": wait})
             if not isinstance(current_password, str) or not passwords.verify_password(
                     user.password_hash, current_password):
-                raise InvalidInput("Текущий пароль указан неверно",
-                                   {"fields": {"current_password": ["Текущий пароль указан неверно"]}})
-            _policy_check(new_password, {"email": user.email, "iin": user.iin})
-            if passwords.verify_password(user.password_hash, new_password):
-                raise InvalidInput("Новый пароль должен отличаться от текущего",
-                                   {"fields": {"new_password": ["Новый пароль должен отличаться от текущего"]}})
-            self._set_password(uow, user, new_password, must_change=False)
-            return self._issue(uow.session, user)
+                throttle.record_failure(uow.session, key, limits["account_limit"],
+                                        limits["window"], limits["lock"], now)
+                wrong = True
+            else:
+                _policy_check(new_password, {"email": user.email, "iin": user.iin})
+                if passwords.verify_password(user.password_hash, new_password):
+                    raise InvalidInput("Новый пароль должен отличаться от текущего",
+                                       {"fields": {"new_password": ["Новый пароль должен отличаться от текущего"]}})
+                throttle.clear(uow.session, key)
+                self._set_password(uow, user, new_password, must_change=False)
+                return self._issue(uow.session, user)
+        if wrong:
+            raise InvalidInput("Текущий пароль указан неверно",
+                               {"fields": {"current_password": ["Текущий пароль указан неверно"]}})
 
     def _set_password(self, uow, user, password, must_change):
         now = utcnow()

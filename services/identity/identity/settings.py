@@ -31,7 +31,7 @@ def throttle_settings(config: dict | None = None) -> dict:
 
     return {
         "account_limit": pick("LOGIN_ACCOUNT_LIMIT", "PEDATT_LOGIN_ACCOUNT_LIMIT", 5),
-        "client_limit": pick("LOGIN_CLIENT_LIMIT", "PEDATT_LOGIN_CLIENT_LIMIT", 100),
+        "client_limit": pick("LOGIN_CLIENT_LIMIT", "PEDATT_LOGIN_CLIENT_LIMIT", 200),
         "window": pick("LOGIN_WINDOW_SECONDS", "PEDATT_LOGIN_WINDOW_SECONDS", 900),
         "lock": pick("LOGIN_LOCK_SECONDS", "PEDATT_LOGIN_LOCK_SECONDS", 300),
     }

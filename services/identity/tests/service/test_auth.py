@@ -111,3 +111,12 @@ def test_reset_and_change_password(identity, member):
     assert fresh["must_change_password"] is False
     with pytest.raises(Unauthorized):
         identity.refresh(tokens["refresh_token"])
+
+
+def test_guessing_the_current_password_is_limited(identity, member):
+    actor = {"user_id": member["id"], "organization_id": ORG, "roles": ["teacher"]}
+    for _ in range(3):
+        with pytest.raises(InvalidInput):
+            identity.change_password(actor, "guess", "Brand-New-Pass-1")
+    with pytest.raises(RateLimited):
+        identity.change_password(actor, "Good-Pass-2026", "Brand-New-Pass-1")
