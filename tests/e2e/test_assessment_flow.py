@@ -42,12 +42,12 @@ def test_review_calendar_and_access_rules(gateway):
 
 
 def test_submitted_returned_resubmitted_accepted_and_filed(stack, gateway):
-    require_flow_prerequisites(gateway)
+    require_flow_prerequisites(stack, gateway)
     admin = login(gateway, "admin@demo.pedatt.kz")
     assessor = login(gateway, "assessor@demo.pedatt.kz")
     director = login(gateway, "director@demo.pedatt.kz")
     teacher = Teacher(gateway, admin).apply()
-    director_signs(gateway, director, teacher)
+    director_signs(stack, gateway, director, teacher)
     teacher.submit()
 
     # the assessor takes it from the queue
@@ -124,12 +124,12 @@ def test_submitted_returned_resubmitted_accepted_and_filed(stack, gateway):
 
 
 def test_state_service_refusal_reaches_the_teacher(stack, gateway):
-    require_flow_prerequisites(gateway)
+    require_flow_prerequisites(stack, gateway)
     admin = login(gateway, "admin@demo.pedatt.kz")
     assessor = login(gateway, "assessor@demo.pedatt.kz")
     director = login(gateway, "director@demo.pedatt.kz")
     teacher = Teacher(gateway, admin).apply()
-    director_signs(gateway, director, teacher)
+    director_signs(stack, gateway, director, teacher)
     teacher.submit()
     reason = {"code": "DATA_UNRELIABLE", "message": "Сведения о стаже не подтверждены ГБД"}
     r = requests.post(sandbox_url(stack) + "/control/verdicts", timeout=5, json={

@@ -5,7 +5,6 @@ Each scenario gets its own new teacher (the org admin adds one in HR), so it nev
 with other tests' use of the demo teacher (one active application per teacher).
 """
 import base64
-import glob
 import os
 import time
 import uuid
@@ -42,13 +41,14 @@ def random_iin() -> str:
             return iin
 
 
-def director_key() -> Path | None:
-    """The dev PKI's PKCS#12 key of the demo director (written by the documents' seed step)."""
-    roots = [ROOT / ".run", Path(os.environ.get("PEDATT_EDS_TRUST_DIR", ROOT / ".run")).parent]
-    for root in roots:
-        for path in glob.glob(str(root / "**" / "director*.p12"), recursive=True):
-            return Path(path)
-    return None
+def director_key(stack) -> Path | None:
+    """The dev PKI's PKCS#12 key of the demo director (the documents' seed step writes it under
+    the PKI home of this stack's database prefix, see documents.settings.pki_dir)."""
+    prefix = stack.db_prefix
+    home = os.environ.get("PEDATT_PKI_DIR") or str(
+        ROOT / ".run" / ("pki" if prefix == "pedatt_" else f"pki-{prefix.rstrip('_')}"))
+    path = Path(home) / "keys" / "director.p12"
+    return path if path.exists() else None
 
 
 def sign_detached(p12: Path, data: bytes) -> str:
@@ -61,12 +61,12 @@ def sign_detached(p12: Path, data: bytes) -> str:
     return base64.b64encode(cms).decode()
 
 
-def require_flow_prerequisites(gateway):
+def require_flow_prerequisites(stack, gateway):
     paths = gateway.get("/openapi.json").json()["paths"]
     for path in ("/api/v1/documents/upload", "/api/v1/director/queue", "/api/v1/reviews"):
         if path not in paths:
             pytest.skip(f"{path} is not served yet")
-    if director_key() is None:
+    if director_key(stack) is None:
         pytest.skip("the dev PKI has no director key yet")
 
 
@@ -119,7 +119,8 @@ class Teacher:
         ok(self.gateway.post("/api/v1/rules/acknowledgement", headers=self.h,
                              json={"edition_code": edition["code"]}))
         self.id = ok(self.gateway.post("/api/v1/applications", headers=self.h,
-                                       json={"target_category": TARGET}))["id"]
+                                       json={"target_category": TARGET,
+                                             "declared_achievements": 5}))["id"]
         app = self.app()
         ok(self.gateway.patch(f"/api/v1/applications/{self.id}", headers=self.h, json={
             "version": app["version"],
@@ -148,9 +149,9 @@ class Teacher:
                                     json={"version": app["version"], "paper_scan_document_id": scan}))
 
 
-def director_signs(gateway, director, teacher: Teacher):
+def director_signs(stack, gateway, director, teacher: Teacher):
     """The director signs every scan of the teacher's application waiting for the head's EDS."""
-    key = director_key()
+    key = director_key(stack)
     queue = ok(gateway.get("/api/v1/director/queue", headers=director))
     for entry in queue:
         if entry["application_id"] != str(teacher.id):

@@ -47,14 +47,14 @@ def accept_until_done(gateway, assessor, teacher, results):
 
 
 def test_rabbitmq_restart_during_a_burst_of_decisions(stack, gateway):
-    require_flow_prerequisites(gateway)
+    require_flow_prerequisites(stack, gateway)
     admin = login(gateway, "admin@demo.pedatt.kz")
     assessor = login(gateway, "assessor@demo.pedatt.kz")
     director = login(gateway, "director@demo.pedatt.kz")
     teachers = []
     for _ in range(BURST):
         t = Teacher(gateway, admin).apply()
-        director_signs(gateway, director, t)
+        director_signs(stack, gateway, director, t)
         t.submit()
         teachers.append(t)
     for t in teachers:
