@@ -123,6 +123,9 @@ def test_platform_admin_creates_an_organization_and_its_first_admin(stack, gatew
     dup = gateway.post("/api/v1/organizations", headers=h["platform"],
                        json=org_body(bin=body["bin"]))
     assert_error(dup, 409, "CONFLICT", "bin")
+    new_bin = random_bin()
+    edited = gateway.patch("/api/v1/organization", headers=admin, json={"bin": new_bin, "name_kk": "Жаңа"})
+    assert edited.status_code == 200 and edited.json()["bin"] == new_bin, edited.text
     listed = gateway.get("/api/v1/organizations", headers=h["platform"], params={"per_page": 100})
     assert listed.status_code == 200 and listed.json()["total"] >= 2
 
@@ -164,8 +167,13 @@ def test_settings_edit_and_attestation_settings(gateway, h):
                  400, field="phone")
     assert_error(gateway.patch("/api/v1/organization", headers=h["admin"], json={"name_ru": ""}),
                  400, field="name_ru")
-    assert_error(gateway.patch("/api/v1/organization", headers=h["admin"], json={"bin": "940140000385"}),
+    assert_error(gateway.patch("/api/v1/organization", headers=h["admin"], json={"bin": "940140000386"}),
                  400, field="bin")
+    taken = "950341000052"  # make sure another organization holds it (409 when it already does)
+    assert gateway.post("/api/v1/organizations", headers=h["platform"],
+                        json=org_body(bin=taken)).status_code in (201, 409)
+    assert_error(gateway.patch("/api/v1/organization", headers=h["admin"], json={"bin": taken}),
+                 409, field="bin")
     assert_error(gateway.patch("/api/v1/organization", headers=h["admin"],
                                json={"director_user_id": "3f0c0b4e-0000-4000-8000-000000000000"}),
                  422, field="director_user_id")

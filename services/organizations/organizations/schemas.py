@@ -87,6 +87,7 @@ class OrganizationCreateSchema(RuSchema):
 
 
 class OrganizationUpdateSchema(RuSchema):
+    bin = fields.String(validate=validate_bin)
     name_ru = fields.String(validate=[length(1, 300), _not_blank])
     name_kk = fields.String(validate=[length(1, 300), _not_blank])
     type = fields.String(validate=validate_org_type)

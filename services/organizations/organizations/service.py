@@ -357,6 +357,10 @@ class OrganizationsService(ServiceBase):
             me = self._me(s, actor)
             self._require(me, "org_admin")
             org = s.get(Organization, me.organization_id)
+            if "bin" in changes and changes["bin"] != org.bin and s.execute(
+                    select(Organization.id).where(Organization.bin == changes["bin"])).first():
+                raise Conflict("Организация с таким БИН уже зарегистрирована",
+                               {"fields": {"bin": ["Организация с таким БИН уже зарегистрирована"]}})
             if "director_user_id" in changes:
                 director_id = changes.pop("director_user_id")
                 if director_id is not None:

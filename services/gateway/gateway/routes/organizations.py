@@ -34,6 +34,7 @@ class OrganizationCreateSchema(RuSchema):
 
 
 class OrganizationUpdateSchema(RuSchema):
+    bin = fields.String()
     name_ru = fields.String()
     name_kk = fields.String()
     type = fields.String()
