@@ -35,7 +35,8 @@ def _unauthorized(message="Требуется вход в систему", code=
 def decode(token: str) -> dict:
     try:
         claims = jwt.decode(token, _secret(), algorithms=["HS256"], audience=JWT_AUDIENCE,
-                            issuer=JWT_ISSUER, options={"require": ["exp", "iat", "sub"]})
+                            issuer=JWT_ISSUER, leeway=10,
+                            options={"require": ["exp", "iat", "sub"]})
     except jwt.ExpiredSignatureError:
         raise _unauthorized("Срок действия токена истёк; обновите его или войдите снова",
                             "TOKEN_EXPIRED") from None
