@@ -169,3 +169,23 @@ def test_every_documented_route_refuses_a_foreign_organization(gateway, world):
         concrete = path.replace("{", "").replace("}", "")
         r = gateway.request(method, concrete, headers=headers, json={})
         assert r.status_code == 403, f"{method} {path}: {r.status_code} {r.text[:200]}"
+
+
+def test_no_documented_route_answers_500_to_any_role(gateway, world):
+    """Every documented GET route with random ids, as every role: 4xx or success, never 5xx.
+    (Writes of other areas are left out: an empty body could legitimately create something and
+    disturb their tests; this area's writes are walked by ``test_access_matrix``.)"""
+    import uuid
+    spec = gateway.get("/openapi.json").json()
+    failures = []
+    for path, ops in spec["paths"].items():
+        concrete = path
+        while "{" in concrete:
+            start, end = concrete.index("{"), concrete.index("}")
+            concrete = concrete[:start] + str(uuid.uuid4()) + concrete[end + 1:]
+        for method in [m for m in ops if m == "get"]:
+            for role in ROLES:
+                r = gateway.request(method.upper(), concrete, headers=world["headers"][role], json={})
+                if r.status_code >= 500:
+                    failures.append(f"{method.upper()} {path} as {role}: {r.status_code} {r.text[:120]}")
+    assert not failures, "\n".join(failures)
