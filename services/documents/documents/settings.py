@@ -47,8 +47,16 @@ def retention_hours() -> float:
 DOWNLOAD_TTL = int(_env("PEDATT_DOWNLOAD_TTL", "300"))
 
 
+def pki_dir() -> Path:
+    """The dev/test PKI home: ``.run/pki`` for the dev stack, one per database prefix otherwise
+    (parallel test stacks do not share keys)."""
+    prefix = _env("PEDATT_DB_PREFIX", "pedatt_")
+    default = ROOT / ".run" / ("pki" if prefix == "pedatt_" else f"pki-{prefix.rstrip('_')}")
+    return Path(_env("PEDATT_PKI_DIR", str(default)))
+
+
 def trust_dir() -> Path:
-    return Path(_env("PEDATT_EDS_TRUST_DIR", str(ROOT / ".run" / "pki" / "trust")))
+    return Path(_env("PEDATT_EDS_TRUST_DIR", str(pki_dir() / "trust")))
 
 
 def revocation_dir() -> Path:

@@ -1,0 +1,309 @@
+"""Documents: upload slots (direct to storage), streaming upload through the gateway, downloads,
+EDS signatures. The documents service authorizes every call again; file bytes never go over RPC.
+"""
+import os
+from urllib.parse import quote, urlparse
+
+from flask import Response, request, stream_with_context
+from marshmallow import EXCLUDE, Schema, fields, validate
+from werkzeug.sansio.multipart import Data, Epilogue, Field, File, MultipartDecoder, NeedData
+
+from gateway.api import api
+from gateway.errors import ApiError
+from gateway.rpc import rpc
+from pedatt_common.errors import PayloadTooLarge
+
+TAG = "documents"
+READ_CHUNK = 256 * 1024
+PART_SIZE = 8 * 1024 * 1024  # bytes held per in-flight S3 part (never the whole file)
+MAX_FORM_FIELD = 64 * 1024
+
+
+class _Loose(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+
+class UploadSlotSchema(_Loose):
+    subject_type = fields.String(required=True, validate=validate.Length(1, 64))
+    subject_id = fields.String(required=True, validate=validate.Length(1, 200))
+    kind = fields.String(required=True, validate=validate.Length(1, 64))
+    filename = fields.String(required=True, validate=validate.Length(1, 1000))
+    content_type = fields.String(load_default=None, allow_none=True)
+    size = fields.Integer(load_default=None, allow_none=True)
+    document_id = fields.UUID(load_default=None, allow_none=True)
+
+
+class StreamUploadQuery(_Loose):
+    subject_type = fields.String(load_default=None)
+    subject_id = fields.String(load_default=None)
+    kind = fields.String(load_default=None)
+    filename = fields.String(load_default=None)
+    document_id = fields.UUID(load_default=None, allow_none=True)
+
+
+class ListQuery(_Loose):
+    subject_type = fields.String(load_default=None)
+    subject_id = fields.String(load_default=None)
+    owner_id = fields.String(load_default=None)
+    include_deleted = fields.Boolean(load_default=False)
+
+
+class VersionQuery(_Loose):
+    version = fields.Integer(load_default=None, allow_none=True)
+
+
+class ExpectSchema(_Loose):
+    signer_iin = fields.String(load_default=None, allow_none=True)
+    director_of_bin = fields.String(load_default=None, allow_none=True)
+
+
+class SignatureSchema(_Loose):
+    signature = fields.String(required=True, metadata={"description": "CMS: base64, PEM or base64 of DER"})
+    version = fields.Integer(load_default=None, allow_none=True)
+    expect = fields.Nested(ExpectSchema, load_default=None, allow_none=True)
+
+
+class VerifySchema(_Loose):
+    signature = fields.String(required=True)
+    content = fields.String(load_default=None, allow_none=True, metadata={"description": "base64"})
+    expect = fields.Nested(ExpectSchema, load_default=None, allow_none=True)
+
+
+def _strip_none(d):
+    return {k: v for k, v in d.items() if v is not None} or None
+
+
+# -- storage access for streaming (credentials from the same environment as the service) ----
+_s3 = None
+
+
+def _s3_client():
+    global _s3
+    if _s3 is None:
+        from minio import Minio
+        url = urlparse(os.environ.get("PEDATT_S3_ENDPOINT") or "http://127.0.0.1:9000")
+        _s3 = Minio(url.netloc, access_key=os.environ.get("PEDATT_S3_ACCESS_KEY") or "pedatt",
+                    secret_key=os.environ.get("PEDATT_S3_SECRET_KEY") or "pedatt-secret-key",
+                    secure=url.scheme == "https",
+                    region=os.environ.get("PEDATT_S3_REGION") or "us-east-1")
+    return _s3
+
+
+class _LimitedReader:
+    """A file-like view of an iterator of chunks that refuses to pass ``limit`` bytes."""
+
+    def __init__(self, chunks, limit):
+        self._chunks = chunks
+        self._buffer = b""
+        self.limit = limit
+        self.total = 0
+
+    def read(self, size=-1):
+        while size < 0 or len(self._buffer) < size:
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                break
+            self.total += len(chunk)
+            if self.total > self.limit:
+                raise PayloadTooLarge("Файл больше допустимого размера",
+                                      {"max_size": self.limit, "reason": "TOO_LARGE"})
+            self._buffer += chunk
+        if size < 0:
+            out, self._buffer = self._buffer, b""
+        else:
+            out, self._buffer = self._buffer[:size], self._buffer[size:]
+        return out
+
+
+def _raw_chunks(stream):
+    while True:
+        chunk = stream.read(READ_CHUNK)
+        if not chunk:
+            return
+        yield chunk
+
+
+def _multipart_file(stream, boundary: bytes):
+    """Streams a multipart body: returns (form fields seen before the file, file meta, chunks)."""
+    decoder = MultipartDecoder(boundary, max_form_memory_size=MAX_FORM_FIELD)
+    form, current, value = {}, None, b""
+
+    def events():
+        while True:
+            event = decoder.next_event()
+            if isinstance(event, NeedData):
+                chunk = stream.read(READ_CHUNK)
+                decoder.receive_data(chunk or None)
+                continue
+            yield event
+            if isinstance(event, Epilogue):
+                return
+
+    it = events()
+    for event in it:
+        if isinstance(event, Field):
+            current, value = event.name, b""
+        elif isinstance(event, File):
+            if event.name != "file":
+                raise ApiError(400, "INVALID_INPUT", "Файл передаётся в поле «file»")
+            meta = {"filename": event.filename, "content_type": event.headers.get("Content-Type")}
+
+            def file_chunks():
+                for ev in it:
+                    if isinstance(ev, Data):
+                        if ev.data:
+                            yield ev.data
+                        if not ev.more_data:
+                            return
+            return form, meta, file_chunks()
+        elif isinstance(event, Data) and current is not None:
+            value += event.data
+            if len(value) > MAX_FORM_FIELD:
+                raise ApiError(400, "INVALID_INPUT", "Слишком длинное поле формы")
+            if not event.more_data:
+                form[current] = value.decode("utf-8", errors="replace")
+                current = None
+        elif isinstance(event, Epilogue):
+            break
+    raise ApiError(400, "INVALID_INPUT", "В запросе нет файла (поле «file»)",
+                   {"fields": {"file": ["Обязательное поле"]}})
+
+
+# -- routes ------------------------------------------------------------------------------
+@api.route("/documents/uploads", "POST", body=UploadSlotSchema, status=201, tag=TAG,
+           errors=(400, 403, 404, 409, 413, 503))
+def create_upload_slot(actor, body):
+    """Ask for an upload slot: a presigned PUT URL and POST policy limited to the declared size/type"""
+    body["document_id"] = str(body["document_id"]) if body.get("document_id") else None
+    return rpc.call("documents", "create_upload_slot", actor.to_rpc(), **body)
+
+
+@api.route("/documents/uploads/<upload_id>/complete", "POST", status=201, tag=TAG,
+           errors=(404, 413, 422, 503))
+def complete_upload(actor, upload_id):
+    """Finish a direct upload: the service checks size, type (magic bytes) and computes SHA-256"""
+    return rpc.call("documents", "complete_upload", actor.to_rpc(), upload_id)
+
+
+@api.route("/documents/upload", "POST", query=StreamUploadQuery, status=201, tag=TAG,
+           errors=(400, 403, 404, 409, 413, 422, 503))
+def stream_upload(actor, query):
+    """Upload through the gateway: multipart/form-data (field «file») or a raw body with ?filename=; streamed to storage"""
+    ctype = request.mimetype or ""
+    form = {}
+    if ctype == "multipart/form-data":
+        boundary = request.mimetype_params.get("boundary")
+        if not boundary:
+            raise ApiError(400, "INVALID_INPUT", "Нет границы multipart")
+        form, meta, chunks = _multipart_file(request.stream, boundary.encode("latin-1"))
+        filename = meta["filename"] or query.get("filename")
+        content_type = meta["content_type"]
+        if content_type in (None, "", "application/octet-stream"):
+            content_type = None
+    else:
+        filename, content_type = query.get("filename"), ctype or None
+        chunks = _raw_chunks(request.stream)
+    params = {k: query.get(k) or form.get(k) for k in ("subject_type", "subject_id", "kind")}
+    document_id = query.get("document_id") or form.get("document_id")
+    declared = request.content_length if ctype != "multipart/form-data" else None
+    if declared == 0:
+        declared = None  # the service rejects the empty file with its own reason
+    slot = rpc.call("documents", "create_upload_slot", actor.to_rpc(), filename=filename or "",
+                    content_type=content_type, size=declared,
+                    document_id=str(document_id) if document_id else None, **params)
+    reader = _LimitedReader(chunks, slot["max_size"])
+    try:
+        _s3_client().put_object(slot["bucket"], slot["object_key"], reader, length=-1,
+                                part_size=PART_SIZE, content_type=slot["content_type"])
+    except PayloadTooLarge:
+        raise
+    except Exception as exc:  # noqa: BLE001
+        from minio.error import S3Error
+        if isinstance(exc, (S3Error, OSError)):
+            raise ApiError(503, "DEPENDENCY_UNAVAILABLE", "Файловое хранилище недоступно") from None
+        raise
+    return rpc.call("documents", "complete_upload", actor.to_rpc(), slot["upload_id"])
+
+
+@api.route("/documents", "GET", query=ListQuery, tag=TAG)
+def list_documents(actor, query):
+    """Documents the caller may read (filter by subject or owner)"""
+    return rpc.call("documents", "list_documents", actor.to_rpc(), **query)
+
+
+@api.route("/documents/<document_id>", "GET", tag=TAG, errors=(404,))
+def get_document(actor, document_id):
+    """A document with its versions and signature summaries"""
+    return rpc.call("documents", "get_document", actor.to_rpc(), document_id)
+
+
+@api.route("/documents/<document_id>", "DELETE", status=204, tag=TAG, errors=(403, 404, 409))
+def delete_document(actor, document_id):
+    """Delete (mark deleted; the bytes are removed later by the retention job)"""
+    rpc.call("documents", "delete_document", actor.to_rpc(), document_id)
+    return None
+
+
+@api.route("/documents/<document_id>/download", "GET", query=VersionQuery, tag=TAG, errors=(404,))
+def download_url(actor, document_id, query):
+    """A short-lived presigned GET URL of a version (default: current)"""
+    out = rpc.call("documents", "get_download_url", actor.to_rpc(), document_id, query.get("version"))
+    out.pop("object_key", None)
+    out.pop("bucket", None)
+    return out
+
+
+def download_content(document_id):
+    """The bytes of a version, streamed by the gateway (not JSON: a plain rule on the blueprint)."""
+    actor = api.authenticate()
+    query = VersionQuery().load(request.args.to_dict())
+    info = rpc.call("documents", "get_download_url", actor.to_rpc(), document_id, query.get("version"))
+    try:
+        obj = _s3_client().get_object(info["bucket"], info["object_key"])
+    except Exception:  # noqa: BLE001
+        raise ApiError(503, "DEPENDENCY_UNAVAILABLE", "Файловое хранилище недоступно") from None
+
+    def body():
+        try:
+            yield from obj.stream(READ_CHUNK)
+        finally:
+            obj.close()
+            obj.release_conn()
+
+    headers = {"Content-Disposition": f"attachment; filename*=UTF-8''{quote(info['filename'])}",
+               "Content-Length": str(info["size"]), "X-Content-SHA256": info["sha256"] or "",
+               "Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"}
+    return Response(stream_with_context(body()), mimetype=info["content_type"], headers=headers)
+
+
+api.blueprint.add_url_rule("/documents/<document_id>/content", endpoint="documents_download_content",
+                           view_func=download_content, methods=["GET"])
+
+
+@api.route("/documents/<document_id>/signatures", "POST", body=SignatureSchema, status=201,
+           tag=TAG, errors=(400, 404, 413))
+def attach_signature(actor, document_id, body):
+    """Attach an EDS (CMS) to a version and verify it against the stored bytes; returns the report"""
+    return rpc.call("documents", "attach_signature", actor.to_rpc(), document_id, body["signature"],
+                    version=body.get("version"), expect=_strip_none(body.get("expect") or {}))
+
+
+@api.route("/documents/<document_id>/signatures", "GET", query=VersionQuery, tag=TAG, errors=(404,))
+def list_signatures(actor, document_id, query):
+    """Verification reports of a document's signatures"""
+    return rpc.call("documents", "list_signatures", actor.to_rpc(), document_id, query.get("version"))
+
+
+@api.route("/signatures/<signature_id>", "GET", tag=TAG, errors=(404,))
+def get_signature(actor, signature_id):
+    """One stored verification report with its evidence"""
+    return rpc.call("documents", "get_signature", actor.to_rpc(), signature_id)
+
+
+@api.route("/signatures/verify", "POST", body=VerifySchema, tag=TAG, errors=(400, 413))
+def verify_signature(actor, body):
+    """Verify a CMS over given content (base64) or an attached CMS; nothing is stored"""
+    return rpc.call("documents", "verify_signature", body["signature"], body.get("content"),
+                    expect=_strip_none(body.get("expect") or {}))
+
