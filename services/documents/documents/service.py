@@ -22,7 +22,7 @@ from pedatt_common.service import ServiceBase
 from documents import domain, eds, events, settings
 from documents.dependencies import database
 from documents.models import Document, DocumentVersion, Signature
-from documents.schemas import ExpectIn, UploadSlotIn
+from documents.schemas import ExpectIn, UploadSlotIn, missing_subject
 from documents.storage import StorageProvider
 from documents.verifier import run_off_loop, trust_cache
 
@@ -114,6 +114,8 @@ class DocumentsService(ServiceBase):
                 "document_id": document_id})
         except ValidationError as err:
             raise invalid_from_marshmallow(err) from None
+        if missing_subject(data):
+            raise InvalidInput("Проверьте введённые данные", {"fields": missing_subject(data)})
         limit = settings.max_size()
         if data["size"] is not None:
             if data["size"] <= 0:

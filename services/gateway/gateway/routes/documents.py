@@ -4,7 +4,7 @@ EDS signatures. The documents service authorizes every call again; file bytes ne
 import os
 from urllib.parse import quote, urlparse
 
-from flask import Response, request, stream_with_context
+from flask import Response, after_this_request, request, stream_with_context
 from marshmallow import EXCLUDE, Schema, fields, validate
 from werkzeug.sansio.multipart import Data, Epilogue, Field, File, MultipartDecoder, NeedData
 
@@ -126,7 +126,7 @@ def _raw_chunks(stream):
 
 def _multipart_file(stream, boundary: bytes):
     """Streams a multipart body: returns (form fields seen before the file, file meta, chunks)."""
-    decoder = MultipartDecoder(boundary, max_form_memory_size=MAX_FORM_FIELD)
+    decoder = MultipartDecoder(boundary)  # fed only on NeedData: holds one chunk at most
     form, current, value = {}, None, b""
 
     def events():
@@ -190,6 +190,13 @@ def complete_upload(actor, upload_id):
            errors=(400, 403, 404, 409, 413, 422, 503))
 def stream_upload(actor, query):
     """Upload through the gateway: multipart/form-data (field «file») or a raw body with ?filename=; streamed to storage"""
+
+    @after_this_request
+    def close_unread_body(response):
+        if response.status_code >= 400:  # the body may be unread: do not reuse the connection
+            response.headers["Connection"] = "close"
+        return response
+
     ctype = request.mimetype or ""
     form = {}
     if ctype == "multipart/form-data":
