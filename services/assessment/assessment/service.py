@@ -212,7 +212,7 @@ class AssessmentService(ServiceBase):
             review = self._ensure_review(uow, app_id, a.organization_id)
             if review.organization_id != a.organization_id:
                 raise NotFound("Заявление не найдено")
-            if review.status == UNDER_REVIEW and review.assessor_id \
+            if app.get("status") == UNDER_REVIEW and review.assessor_id \
                     and review.assessor_id != a.user_id:
                 raise Conflict("Заявление уже проверяет другой сотрудник",
                                {"assessor_id": review.assessor_id})

@@ -37,6 +37,8 @@ def fast_retries(monkeypatch):
     monkeypatch.setattr(dependencies.settings, "retry",
                         domain.RetryPolicy(base=0.2, cap=0.4, max_attempts=3))
     monkeypatch.setattr(dependencies.settings, "poll_interval", 0.2)
+    # the applications service does not run here: its status commands fail fast and wait
+    monkeypatch.setattr(dependencies.settings, "rpc_timeout", 0.5)
 
 
 LOCK = [None]
