@@ -154,3 +154,38 @@ def test_assessment_killed_while_the_send_is_in_flight_files_once(stack, db, san
     assert len(arrived) == 1 and arrived[ids[0]]["receipts"] == 2
     assert rows[ids[0]].correlation_id == arrived[ids[0]]["correlationId"]
     stack.wait_ready(timeout=60)
+
+
+def test_real_decision_then_killed_service_still_files_once(stack, gateway, sandbox):
+    """The same through the gateway: an assessor's real acceptance, the service killed before
+    the package got through, restarted: the package arrives once and the status follows."""
+    from tests.e2e.test_assessment_support import (Teacher, director_signs, in_queue, login,
+                                                   mark_all, ok, require_flow_prerequisites,
+                                                   wait_for)
+    require_flow_prerequisites(stack, gateway)
+    admin = login(gateway, "admin@demo.pedatt.kz")
+    assessor = login(gateway, "assessor@demo.pedatt.kz")
+    teacher = Teacher(gateway, admin).apply()
+    director_signs(stack, gateway, login(gateway, "director@demo.pedatt.kz"), teacher)
+    teacher.submit()
+    in_queue(gateway, assessor, teacher.id)
+    ok(gateway.post(f"/api/v1/reviews/{teacher.id}/take", headers=assessor))
+    mark_all(gateway, assessor, teacher.id)
+    requests.post(sandbox + "/control/faults", json={"mode": "error500"}, timeout=5)
+    ok(gateway.post(f"/api/v1/reviews/{teacher.id}/accept", headers=assessor, json={}))
+
+    def delivery():
+        page = ok(gateway.get("/api/v1/state-deliveries", headers=admin))
+        return next((d for d in page["items"] if d["application_id"] == str(teacher.id)), None)
+    queued = wait_for(lambda: (d := delivery()) and d["attempts"] >= 1 and d, what="a failed try")
+    assert queued["state"] == "queued" and "500" in queued["last_error"]
+    os.killpg(stack.processes["assessment"].pid, signal.SIGKILL)
+    stack.processes.pop("assessment").wait()
+    requests.post(sandbox + "/control/faults", json={"mode": "ok"}, timeout=5)
+    assert filings(sandbox, [queued["message_id"]]) == {}
+    stack.start_service("assessment")
+    stack.wait_ready(timeout=60)
+    wait_for(lambda: delivery()["state"] == "state_accepted", timeout=60, what="state_accepted")
+    wait_for(lambda: teacher.app()["status"] == "state_accepted", timeout=30, what="status")
+    arrived = filings(sandbox, [queued["message_id"]])
+    assert list(arrived) == [queued["message_id"]] and arrived[queued["message_id"]]["receipts"] == 1
