@@ -7,10 +7,12 @@ import uuid
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from nameko.testing.utils import get_extension
 from sqlalchemy.orm import Session
 
 from applications.models import Application, PortfolioDocument
 from applications.service import ApplicationsService
+from pedatt_common.db import Database
 from pedatt_common.errors import (Conflict, IllegalTransition, InvalidInput, NotFound,
                                   PermissionDenied, Unprocessable)
 
@@ -37,10 +39,20 @@ def service(start_service):
 
 
 @pytest.fixture
-def put(db_connection):
+def db_lock(service):
+    """The running container shares the test connection: take its lock to use it too."""
+    return get_extension(service, Database)._bound_lock
+
+
+@pytest.fixture
+def put(db_connection, db_lock):
     session = Session(bind=db_connection, join_transaction_mode="create_savepoint")
 
-    def put(status="draft", org=ORG, teacher=TEACHER, category="pedagog_moderator",
+    def put(*args, **kwargs):
+        with db_lock:
+            return _put(*args, **kwargs)
+
+    def _put(status="draft", org=ORG, teacher=TEACHER, category="pedagog_moderator",
             created=None, docs=(), name="Тестов Тест"):
         now = created or datetime.now(timezone.utc)
         app = Application(id=uuid.uuid4(), organization_id=org, teacher_id=teacher, teacher_name=name,
@@ -58,7 +70,29 @@ def put(db_connection):
         session.flush()
         return str(app.id)
     yield put
-    session.close()
+    with db_lock:
+        session.close()
+
+
+@pytest.fixture
+def relay(db_connection, db_lock, amqp_config):
+    """Publish what the calls wrote to the outbox, as the relay would (the relay timer is off on
+    the shared test connection); returns every envelope written in this test."""
+    from nameko.standalone.events import event_dispatcher
+    from applications.models import messaging
+    dispatch = event_dispatcher(amqp_config)
+    outbox = messaging.outbox
+
+    def relay():
+        with db_lock:
+            rows = db_connection.execute(outbox.select().order_by(outbox.c.created_at)).all()
+            pending = [r for r in rows if r.published_at is None]
+            db_connection.execute(outbox.update().where(outbox.c.id.in_([r.id for r in pending]))
+                                  .values(published_at=datetime.now(timezone.utc)))
+        for r in pending:  # (a relay timer running on the shared connection may have sent some)
+            dispatch("applications", r.event_type, r.payload)
+        return [r.payload for r in rows]
+    return relay
 
 
 def wait_for(fn, timeout=10):
@@ -86,7 +120,7 @@ def test_rules_edition_and_acknowledgement(service, rpc_client):
         rpc_client.applications.get_rules_edition("1999")
 
 
-def test_full_review_workflow_timeline_events_and_notifications(service, rpc_client, put):
+def test_full_review_workflow_timeline_events_and_notifications(service, rpc_client, put, relay):
     app_id = put("submitted", docs=[("identity_document", True)])
     rpc = rpc_client.applications
     # the teacher cannot review their own; another organization does not see it
@@ -110,7 +144,16 @@ def test_full_review_workflow_timeline_events_and_notifications(service, rpc_cli
     assert len(app["remarks"]) == 2
     with pytest.raises(InvalidInput):  # no remarks
         rpc.return_for_rework(ASSESSOR, app_id, [])
-    # the teacher is notified through the events (outbox → own handler → feed)
+    # the events were written to the outbox with the transitions; published, they feed the
+    # teacher's notifications (own handlers)
+    events = relay()
+    assert [(e["event_type"], e["data"].get("to_status")) for e in events] == [
+        ("application_status_changed", "under_review"), ("application_remarks_added", None),
+        ("application_status_changed", "returned_for_rework")]
+    changed = events[0]["data"]
+    assert changed["from_status"] == "submitted" and changed["action"] == "take_for_review"
+    assert changed["organization_id"] == str(ORG) and changed["teacher_id"] == str(TEACHER)
+    assert events[1]["data"]["remarks"][0]["item_code"] == "essay"
     feed = wait_for(lambda: (lambda f: f if len(f["items"]) >= 3 else None)(
         rpc.list_notifications(TEACHER_ACTOR)))
     kinds = sorted(n["kind"] for n in feed["items"])
@@ -244,17 +287,19 @@ def test_unknown_and_malformed_ids(service, rpc_client):
         rpc_client.applications.get_application(TEACHER_ACTOR, "not-a-uuid")
 
 
-def test_returned_application_shows_remarks_and_changes_since_submission(service, rpc_client, put, db_connection):
+def test_returned_application_shows_remarks_and_changes_since_submission(service, rpc_client, put,
+                                                                      db_connection, db_lock):
     rpc = rpc_client.applications
     app_id = put("under_review", docs=[("essay", False)])
-    session = Session(bind=db_connection, join_transaction_mode="create_savepoint")
-    app = session.get(Application, uuid.UUID(app_id))
-    essay = session.query(PortfolioDocument).filter_by(application_id=app.id).one()
-    app.submission_count = 1
-    app.last_submission = {"snapshot": {"documents": [{"document_id": "old-doc", "item_code": "essay"}],
-                                        "item_flags": {}, "form": dict(app.form)},
-                           "previous": None, "canonical": "{}"}
-    session.flush()
+    with db_lock:
+        session = Session(bind=db_connection, join_transaction_mode="create_savepoint")
+        app = session.get(Application, uuid.UUID(app_id))
+        essay = session.query(PortfolioDocument).filter_by(application_id=app.id).one()
+        app.submission_count = 1
+        app.last_submission = {"snapshot": {"documents": [{"document_id": "old-doc", "item_code": "essay"}],
+                                            "item_flags": {}, "form": dict(app.form)},
+                               "previous": None, "canonical": "{}"}
+        session.flush()
     returned = rpc.return_for_rework(ASSESSOR, app_id, [{"item_code": "essay", "text": "Перепишите"}])
     assert returned["status"] == "returned_for_rework"
     assert returned["allowed_actions"] == []  # nothing left for the reviewer until resubmission
@@ -266,7 +311,8 @@ def test_returned_application_shows_remarks_and_changes_since_submission(service
     essay_item = next(i for i in mine["portfolio"] if i["code"] == "essay")
     assert [r["text"] for r in essay_item["remarks"]] == ["Перепишите"]
     assert essay_item["remarks"][0]["round"] == 1
-    session.close()
+    with db_lock:
+        session.close()
 
 
 def test_a_file_deleted_in_documents_leaves_editable_portfolios(service, rpc_client, put, amqp_config):
