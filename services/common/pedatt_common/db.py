@@ -63,10 +63,11 @@ class UnitOfWork:
     ``is_duplicate`` first so a redelivered event is skipped (the inbox).
     """
 
-    def __init__(self, session_factory, messaging=None, lock=None):
+    def __init__(self, session_factory, messaging=None, lock=None, relay=True):
         self._session_factory = session_factory
         self.messaging = messaging
         self._lock = lock
+        self.relay = relay  # False in service tests: the outbox relay leaves the rows alone
         self.session: Session | None = None
 
     def __enter__(self) -> "UnitOfWork":
@@ -132,7 +133,12 @@ class Database(DependencyProvider):
         self.session_factory = None
 
     def bind_to(self, connection) -> None:
-        """Share one test connection; workers take turns on it (a connection is not concurrent)."""
+        """Share one test connection; workers take turns on it (a connection is not concurrent).
+
+        The outbox relay is off while bound: the test itself reads the shared connection
+        (e.g. the outbox rows a call wrote) outside the workers' lock, and the relay's timer
+        would use it concurrently. The relay is tested with real commits in pedatt_common.
+        """
         import threading  # green under eventlet's monkey patching
         self._bound_connection = connection
         self._bound_lock = threading.Lock()
@@ -151,5 +157,6 @@ class Database(DependencyProvider):
             self.engine.dispose()
 
     def get_dependency(self, worker_ctx):
-        return UnitOfWork(self.session_factory, self.messaging, self._bound_lock)
+        return UnitOfWork(self.session_factory, self.messaging, self._bound_lock,
+                          relay=self._bound_connection is None)
 
