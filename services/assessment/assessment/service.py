@@ -456,14 +456,19 @@ class AssessmentService(ServiceBase):
 
     # ================================================================== delivery
     @rpc(expected_exceptions=EXPECTED)
-    def list_deliveries(self, actor, state=None, limit=50, offset=0):
-        """Packages for the state service of the caller's organization, newest first."""
+    def list_deliveries(self, actor, state=None, limit=50, offset=0, overdue=None):
+        """Packages for the state service of the caller's organization, newest first;
+        ``overdue=True``: only those whose answer came (or is still missing) after the term."""
         a = self._reviewer(actor)
         if state and state not in domain.DELIVERY_STATES:
             raise InvalidInput("Неизвестное состояние", {"fields": {"state": [f"одно из {domain.DELIVERY_STATES}"]}})
         query = select(Delivery).where(Delivery.organization_id == a.organization_id)
         if state:
             query = query.where(Delivery.state == state)
+        if overdue:
+            now = utcnow()
+            query = query.where(Delivery.due_at.is_not(None),
+                                func.coalesce(Delivery.result_at, now) > Delivery.due_at)
         with self.db as uow:
             total = uow.session.execute(select(func.count()).select_from(query.subquery())).scalar()
             rows = uow.session.execute(query.order_by(Delivery.queued_at.desc())

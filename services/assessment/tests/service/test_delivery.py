@@ -5,6 +5,7 @@ import hashlib
 import threading
 import time
 import uuid
+from datetime import timedelta
 
 import pytest
 import requests
@@ -106,6 +107,12 @@ def test_queued_package_is_sent_and_its_verdict_recorded(service, rpc_client, db
     delivery_id = queue(db_connection, app_id)
     d = wait_state(rpc_client, delivery_id, {"state_accepted"})
     assert d["correlation_id"] and d["due_at"] and d["attempts"] == 1 and not d["overdue"]
+    assert rpc_client.assessment.list_deliveries(ADMIN, overdue=True)["total"] == 0
+    with LOCK[0]:  # the term passed before the answer came: shown as overdue
+        db_connection.execute(Delivery.__table__.update().where(Delivery.id == delivery_id)
+                              .values(due_at=Delivery.result_at - timedelta(hours=1)))
+    late = rpc_client.assessment.list_deliveries(ADMIN, overdue=True)["items"]
+    assert [x["id"] for x in late] == [str(delivery_id)] and late[0]["overdue"]
     assert [h["outcome"] for h in d["history"]] == ["sent", "state_accepted"]
     assert [f["messageId"] for f in filings(sandbox)] == [d["message_id"]]
     # the status transitions for the applications service are recorded, in order

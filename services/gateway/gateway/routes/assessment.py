@@ -15,6 +15,7 @@ def call(method, *args, **kwargs):
 
 class DeliveryQuerySchema(Schema):
     state = fields.String(load_default=None, validate=validate.OneOf(STATES))
+    overdue = fields.Boolean(load_default=None, metadata={"description": "only answers later than the term"})
     limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
     offset = fields.Integer(load_default=0, validate=validate.Range(0, 1_000_000))
 
