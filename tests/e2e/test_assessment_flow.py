@@ -2,6 +2,7 @@
 a demo application goes from submitted through a return for rework, a fixed resubmission,
 acceptance and forwarding to the sandbox, to ``state_accepted``; a second one to
 ``state_refused`` with the reasons shown to the teacher."""
+import pytest
 import requests
 
 from tests.e2e.test_assessment_support import (Teacher, director_signs, in_queue, login,
@@ -154,3 +155,44 @@ def test_state_service_refusal_reaches_the_teacher(stack, gateway):
                                  params={"target_category": "pedagog_expert"}))
     assert "ACTIVE_APPLICATION_EXISTS" not in [r["code"] for r in eligibility["reasons"]]
 
+
+
+NOBODY = "00000000-0000-0000-0000-000000000000"
+ACCOUNTS = {"platform_admin": "platform@demo.pedatt.kz", "org_admin": "admin@demo.pedatt.kz",
+            "teacher": "teacher@demo.pedatt.kz", "director": "director@demo.pedatt.kz",
+            "assessor": "assessor@demo.pedatt.kz"}
+#            route                                         anon platform admin teacher director assessor
+MATRIX = [
+    ("GET", "/reviews", None,                              (401, 403, 200, 403, 403, 200)),
+    ("GET", f"/reviews/{NOBODY}", None,                    (401, 403, 404, 403, 403, 404)),
+    ("POST", f"/reviews/{NOBODY}/take", None,              (401, 403, 404, 403, 403, 404)),
+    ("POST", f"/reviews/{NOBODY}/assign", {"assessor_id": "x"}, (401, 403, 404, 403, 403, 403)),
+    ("PUT", f"/reviews/{NOBODY}/items/essay", {"verdict": "ok"}, (401, 403, 404, 403, 403, 404)),
+    ("POST", f"/reviews/{NOBODY}/return", {},              (401, 403, 404, 403, 403, 404)),
+    ("POST", f"/reviews/{NOBODY}/accept", {},              (401, 403, 404, 403, 403, 404)),
+    ("GET", "/state-deliveries", None,                     (401, 403, 200, 403, 403, 200)),
+    ("GET", f"/state-deliveries/{NOBODY}", None,           (401, 403, 404, 403, 403, 404)),
+    ("POST", f"/state-deliveries/{NOBODY}/resend", None,   (401, 403, 404, 403, 403, 403)),
+    ("GET", "/calendar/2027", None,                        (401, 200, 200, 200, 200, 200)),
+]
+ROLES = ("anonymous", *ACCOUNTS)
+
+
+@pytest.fixture(scope="module")
+def role_headers(stack):
+    from tests.conftest import Gateway
+    with Gateway(stack.gateway_url) as g:
+        return {"anonymous": {}, **{role: login(g, email) for role, email in ACCOUNTS.items()}}
+
+
+@pytest.mark.parametrize("method, path, body, expected", MATRIX,
+                         ids=[f"{m} {p.replace(NOBODY, '<id>')}" for m, p, _, _ in MATRIX])
+def test_access_matrix(gateway, role_headers, method, path, body, expected):
+    got = {}
+    for role in ROLES:
+        r = gateway.request(method, "/api/v1" + path, headers=role_headers[role],
+                            json=body if body is not None else None)
+        got[role] = r.status_code
+        if r.status_code >= 400:
+            assert r.json()["error"] and r.json()["message"], r.text
+    assert got == dict(zip(ROLES, expected))
