@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from marshmallow import ValidationError
 from nameko.rpc import rpc
+from nameko.timer import timer
 from sqlalchemy import or_, select, update
 
 from pedatt_common.actor import Actor
@@ -63,6 +64,12 @@ def _policy_check(password, user_like) -> None:
 class IdentityService(ServiceBase):
     name = "identity"
     db = database()
+
+    @timer(interval=3600)
+    def purge_expired(self):
+        """Hourly: drop spent throttle rows and long-expired or revoked refresh tokens."""
+        with self.db as uow:
+            throttle.purge(uow.session, utcnow())
 
     # -- tokens ------------------------------------------------------------------------
     def _issue(self, session, user, family_id=None) -> dict:

@@ -43,3 +43,18 @@ def record_failure(session, key: str | None, limit: int, window: int, lock: int,
 
 def clear(session, key: str) -> None:
     session.execute(delete(LoginThrottle).where(LoginThrottle.key == key))
+
+
+def purge(session, now: datetime, grace: timedelta = timedelta(days=1)) -> dict:
+    """Housekeeping: forget throttle rows whose window and lock are long over, and refresh
+    tokens that expired (or were revoked) more than ``grace`` ago."""
+    from sqlalchemy import or_
+
+    from identity.models import RefreshToken
+    cutoff = now - grace
+    throttles = session.execute(delete(LoginThrottle).where(
+        LoginThrottle.window_started_at < cutoff,
+        or_(LoginThrottle.locked_until.is_(None), LoginThrottle.locked_until < cutoff))).rowcount
+    tokens = session.execute(delete(RefreshToken).where(or_(
+        RefreshToken.expires_at < cutoff, RefreshToken.revoked_at < cutoff))).rowcount
+    return {"throttle_rows": throttles, "refresh_tokens": tokens}

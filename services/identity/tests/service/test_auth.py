@@ -120,3 +120,30 @@ def test_guessing_the_current_password_is_limited(identity, member):
             identity.change_password(actor, "guess", "Brand-New-Pass-1")
     with pytest.raises(RateLimited):
         identity.change_password(actor, "Good-Pass-2026", "Brand-New-Pass-1")
+
+
+def test_purge_forgets_old_tokens_and_throttles(db_connection):
+    from datetime import timedelta
+
+    from sqlalchemy import func, select
+    from sqlalchemy.orm import Session
+
+    from identity import throttle
+    from identity.models import LoginThrottle, RefreshToken, User
+    from pedatt_common.db import new_id, utcnow
+    now = utcnow()
+    with Session(bind=db_connection, join_transaction_mode="create_savepoint") as s:
+        user = User(id=new_id(), iin=IIN, last_name="И", first_name="А", must_change_password=False,
+                    is_active=True, platform_roles=[])
+        s.add(user)
+        s.flush()
+        for i, (expires, revoked) in enumerate([(now - timedelta(days=3), None),
+                                                (now + timedelta(days=3), now - timedelta(days=2)),
+                                                (now + timedelta(days=3), None)]):
+            s.add(RefreshToken(id=new_id(), family_id=new_id(), user_id=user.id, token_hash=f"h{i}",
+                               expires_at=expires, revoked_at=revoked))
+        s.add(LoginThrottle(key="acct:old", failures=1, window_started_at=now - timedelta(days=2)))
+        s.add(LoginThrottle(key="acct:new", failures=1, window_started_at=now))
+        s.flush()
+        assert throttle.purge(s, now) == {"throttle_rows": 1, "refresh_tokens": 2}
+        assert s.scalar(select(func.count()).select_from(RefreshToken)) == 1
