@@ -101,6 +101,10 @@ def run(ctx) -> None:
             user_id = staff["user_id"]
         except Conflict as exc:
             user_id = exc.details["user_id"]
+        # a previous run's tests may have changed them: restore the demo state
+        rpc.organizations.activate_staff(admin_actor, user_id)
+        for role in ROLES[email]:
+            rpc.organizations.assign_role(admin_actor, user_id, role)
         staff = rpc.organizations.get_staff(admin_actor, user_id)
         users[email] = {"id": user_id, "iin": staff["iin"], "full_name": staff["full_name"]}
         actors[email] = {"user_id": user_id, "organization_id": org["id"], "roles": ROLES[email],
