@@ -171,7 +171,10 @@ class DocumentsService(ServiceBase):
         return slot
 
     @rpc(expected_exceptions=EXPECTED)
-    def complete_upload(self, actor, upload_id):
+    def complete_upload(self, actor, upload_id, streamed=None):
+        """``streamed`` = ``{"size", "sha256"}`` computed by the gateway while it streamed the
+        bytes to storage (an internal caller): then only the size (stat) and the type (first
+        bytes) are re-checked here, not re-hashed."""
         actor = Actor.from_rpc(actor)
         with self.db as uow:
             v = uow.session.get(DocumentVersion, _uuid(upload_id, "загрузка"))
@@ -185,7 +188,7 @@ class DocumentsService(ServiceBase):
                                     {"reason": v.rejected_reason})
             key, declared_type, declared_size = v.object_key, v.declared_type, v.declared_size
             filename = v.filename
-        checked = self._check_object(key, declared_type, declared_size, filename)
+        checked = self._check_object(key, declared_type, declared_size, filename, streamed)
         if "reject" in checked:
             reason = checked["reject"]
             if reason != "NOT_UPLOADED":
@@ -220,7 +223,7 @@ class DocumentsService(ServiceBase):
                 "content_type": v.content_type, "size": v.size, "sha256": v.sha256})
             return self._document_out(s, doc)
 
-    def _check_object(self, key, declared_type, declared_size, filename) -> dict:
+    def _check_object(self, key, declared_type, declared_size, filename, streamed=None) -> dict:
         try:
             stat = self.storage.stat(key)
         except Exception as exc:  # noqa: BLE001
@@ -235,7 +238,11 @@ class DocumentsService(ServiceBase):
             return {"reject": "TOO_LARGE"}
         if declared_size and size > declared_size:
             return {"reject": "SIZE_MISMATCH"}
-        response = self.storage.open(key)
+        trusted_sha = None
+        if isinstance(streamed, dict) and streamed.get("size") == size and \
+                len(str(streamed.get("sha256") or "")) == 64:
+            trusted_sha = str(streamed["sha256"]).lower()
+        response = self.storage.open(key, length=16 if trusted_sha else 0)
         try:
             h = hashlib.sha256()
             head = b""
@@ -248,11 +255,13 @@ class DocumentsService(ServiceBase):
                     ext_kind = domain.type_from_extension(filename)
                     if domain.mime(kind) != declared_type or (ext_kind and ext_kind != kind):
                         return {"reject": "TYPE_MISMATCH"}
+                if trusted_sha:
+                    break
                 h.update(chunk)
         finally:
             response.close()
             response.release_conn()
-        return {"size": size, "sha256": h.hexdigest(), "content_type": declared_type}
+        return {"size": size, "sha256": trusted_sha or h.hexdigest(), "content_type": declared_type}
 
     def _document_out(self, session, doc, with_details=False) -> dict:
         current = None

@@ -1,6 +1,7 @@
 """Documents: upload slots (direct to storage), streaming upload through the gateway, downloads,
 EDS signatures. The documents service authorizes every call again; file bytes never go over RPC.
 """
+import hashlib
 import os
 from urllib.parse import quote, urlparse
 
@@ -14,8 +15,9 @@ from gateway.rpc import rpc
 from pedatt_common.errors import PayloadTooLarge
 
 TAG = "documents"
-READ_CHUNK = 256 * 1024
-PART_SIZE = 8 * 1024 * 1024  # bytes held per in-flight S3 part (never the whole file)
+READ_CHUNK = 1024 * 1024
+PART_SIZE = 5 * 1024 * 1024  # S3's minimum part; memory ≈ PART_SIZE × (PARALLEL_PARTS + 2)
+PARALLEL_PARTS = 2
 MAX_FORM_FIELD = 64 * 1024
 
 
@@ -91,29 +93,32 @@ def _s3_client():
 
 
 class _LimitedReader:
-    """A file-like view of an iterator of chunks that refuses to pass ``limit`` bytes."""
+    """A file-like view of an iterator of chunks: returns at most one chunk per ``read`` (no
+    buffering), refuses to pass ``limit`` bytes, and hashes what passes (SHA-256, size, head)."""
 
     def __init__(self, chunks, limit):
         self._chunks = chunks
-        self._buffer = b""
+        self._rest = b""
         self.limit = limit
         self.total = 0
+        self.sha256 = hashlib.sha256()
+        self.head = b""
 
     def read(self, size=-1):
-        while size < 0 or len(self._buffer) < size:
-            chunk = next(self._chunks, None)
-            if chunk is None:
-                break
-            self.total += len(chunk)
+        data = self._rest or next(self._chunks, b"")
+        if size is not None and 0 <= size < len(data):
+            data, self._rest = data[:size], data[size:]
+        else:
+            self._rest = b""
+        if data:
+            self.total += len(data)
             if self.total > self.limit:
                 raise PayloadTooLarge("Файл больше допустимого размера",
                                       {"max_size": self.limit, "reason": "TOO_LARGE"})
-            self._buffer += chunk
-        if size < 0:
-            out, self._buffer = self._buffer, b""
-        else:
-            out, self._buffer = self._buffer[:size], self._buffer[size:]
-        return out
+            if len(self.head) < 16:
+                self.head += data[:16 - len(self.head)]
+            self.sha256.update(data)
+        return data
 
 
 def _raw_chunks(stream):
@@ -222,7 +227,8 @@ def stream_upload(actor, query):
     reader = _LimitedReader(chunks, slot["max_size"])
     try:
         _s3_client().put_object(slot["bucket"], slot["object_key"], reader, length=-1,
-                                part_size=PART_SIZE, content_type=slot["content_type"])
+                                part_size=PART_SIZE, num_parallel_uploads=PARALLEL_PARTS,
+                                content_type=slot["content_type"])
     except PayloadTooLarge:
         raise
     except Exception as exc:  # noqa: BLE001
@@ -230,7 +236,9 @@ def stream_upload(actor, query):
         if isinstance(exc, (S3Error, OSError)):
             raise ApiError(503, "DEPENDENCY_UNAVAILABLE", "Файловое хранилище недоступно") from None
         raise
-    return rpc.call("documents", "complete_upload", actor.to_rpc(), slot["upload_id"])
+    streamed = {"size": reader.total, "sha256": reader.sha256.hexdigest()}
+    return rpc.call("documents", "complete_upload", actor.to_rpc(), slot["upload_id"],
+                    streamed=streamed)
 
 
 @api.route("/documents", "GET", query=ListQuery, tag=TAG)
