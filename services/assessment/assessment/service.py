@@ -18,7 +18,7 @@ from pedatt_common.errors import (EXPECTED, Conflict, DependencyUnavailable, Ill
                                   Unprocessable)
 from pedatt_common.service import ServiceBase
 
-from assessment import domain, portfolio
+from assessment import domain, events, portfolio
 from assessment.adapter import Rejected, Transient
 from assessment.calendar import CalendarNotCovered, kz_calendar
 from assessment.dependencies import StateService, database, settings
@@ -229,7 +229,7 @@ class AssessmentService(ServiceBase):
             review.status, review.assessor_id = UNDER_REVIEW, a.user_id
             review.assigned_at = review.updated_at = utcnow()
             self._log(uow, review, a.user_id, "take")
-            uow.publish("review_taken", {"application_id": str(app_id),
+            uow.publish(events.REVIEW_TAKEN, {"application_id": str(app_id),
                                          "organization_id": review.organization_id,
                                          "assessor_id": a.user_id})
             return self._review_dict(review)
@@ -383,7 +383,7 @@ class AssessmentService(ServiceBase):
         review.status = RETURNED if kind == domain.RETURN else ACCEPTED
         review.updated_at = utcnow()
         self._log(uow, review, a.user_id, kind, remarks=remarks, comment=comment)
-        uow.publish("review_decided", {"application_id": str(review.application_id),
+        uow.publish(events.REVIEW_DECIDED, {"application_id": str(review.application_id),
                                        "organization_id": review.organization_id,
                                        "submission_number": review.submission_number,
                                        "decision": kind, "remarks": remarks,
@@ -453,6 +453,34 @@ class AssessmentService(ServiceBase):
             if to_status == UNDER_REVIEW and not review.assessor_id:
                 review.assessor_id = data.get("actor_user_id")
             review.updated_at = occurred
+
+    # ------------------------------------------------------------------ our own events
+    # The audit trail of our events in the structured log. It also keeps a queue bound to
+    # each of them, so the outbox relay (mandatory publishing) never holds them back while
+    # no other service consumes them yet.
+    def _audit(self, event):
+        log.info("assessment event %s", event.get("event_type"),
+                 extra={"event": event.get("event_type"), "data": event.get("data")})
+
+    @event_handler("assessment", events.REVIEW_TAKEN)
+    def audit_review_taken(self, event):
+        self._audit(event)
+
+    @event_handler("assessment", events.REVIEW_DECIDED)
+    def audit_review_decided(self, event):
+        self._audit(event)
+
+    @event_handler("assessment", events.STATE_PACKAGE_SENT)
+    def audit_state_package_sent(self, event):
+        self._audit(event)
+
+    @event_handler("assessment", events.STATE_DELIVERY_FAILED)
+    def audit_state_delivery_failed(self, event):
+        self._audit(event)
+
+    @event_handler("assessment", events.STATE_SERVICE_RESULT_RECEIVED)
+    def audit_state_service_result_received(self, event):
+        self._audit(event)
 
     # ================================================================== delivery
     @rpc(expected_exceptions=EXPECTED)
@@ -606,7 +634,7 @@ class AssessmentService(ServiceBase):
             uow.session.add(DeliveryAttempt(delivery_id=d.id, kind="send", outcome="rejected",
                                             http_status=value.http_status, error=d.last_error,
                                             at=now))
-            uow.publish("state_delivery_failed", {"application_id": str(d.application_id),
+            uow.publish(events.STATE_DELIVERY_FAILED, {"application_id": str(d.application_id),
                                                   "organization_id": d.organization_id,
                                                   "delivery_id": str(d.id), "error": d.last_error})
             return
@@ -624,7 +652,7 @@ class AssessmentService(ServiceBase):
         self._command(uow, d.application_id, "mark_sent_to_state_service",
                       {"application_id": str(d.application_id), "reference": d.correlation_id},
                       SENT_STATUSES)
-        uow.publish("state_package_sent", {"application_id": str(d.application_id),
+        uow.publish(events.STATE_PACKAGE_SENT, {"application_id": str(d.application_id),
                                            "organization_id": d.organization_id,
                                            "delivery_id": str(d.id), "message_id": d.message_id,
                                            "correlation_id": d.correlation_id,
@@ -638,7 +666,7 @@ class AssessmentService(ServiceBase):
                                         error=error, at=now))
         if settings.retry.gives_up(d.attempts):
             d.state, d.next_attempt_at = domain.FAILED, None
-            uow.publish("state_delivery_failed", {"application_id": str(d.application_id),
+            uow.publish(events.STATE_DELIVERY_FAILED, {"application_id": str(d.application_id),
                                                   "organization_id": d.organization_id,
                                                   "delivery_id": str(d.id), "error": error})
         else:
@@ -692,7 +720,7 @@ class AssessmentService(ServiceBase):
         review = self._lock_review(uow, d.application_id)
         if review is not None:
             review.status, review.updated_at = d.state, now
-        uow.publish("state_service_result_received", {
+        uow.publish(events.STATE_SERVICE_RESULT_RECEIVED, {
             "application_id": str(d.application_id), "organization_id": d.organization_id,
             "delivery_id": str(d.id), "accepted": accepted, "reasons": d.reasons,
             "correlation_id": d.correlation_id})
