@@ -15,6 +15,7 @@ from nameko.events import event_handler
 from nameko.exceptions import UnknownService
 from nameko.rpc import RpcProxy, rpc
 from sqlalchemy import and_, func, or_, select, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from applications import domain, events
 from applications.dependencies import database
@@ -166,13 +167,13 @@ class ApplicationsService(ServiceBase):
             raise InvalidInput("Неизвестная редакция правил",
                                {"fields": {"edition_code": ["Неизвестная редакция"]}})
         with self.db as uow:
+            # idempotent, and safe against a double click: the unique (user, edition) decides
+            uow.session.execute(pg_insert(RulesAcknowledgement).values(
+                id=new_id(), user_id=_uuid(actor.user_id),
+                organization_id=_uuid(actor.organization_id) if actor.organization_id else None,
+                edition_code=edition_code, acknowledged_at=utcnow())
+                .on_conflict_do_nothing(index_elements=["user_id", "edition_code"]))
             ack = self._acknowledgement(uow, actor.user_id, edition_code)
-            if ack is None:
-                ack = RulesAcknowledgement(id=new_id(), user_id=_uuid(actor.user_id),
-                                           organization_id=_uuid(actor.organization_id)
-                                           if actor.organization_id else None,
-                                           edition_code=edition_code, acknowledged_at=utcnow())
-                uow.session.add(ack)
             return {"edition_code": ack.edition_code, "acknowledged": True,
                     "acknowledged_at": _iso(ack.acknowledged_at), "user_id": str(ack.user_id)}
 
