@@ -3,8 +3,10 @@ EDS signatures. The documents service authorizes every call again; file bytes ne
 """
 import hashlib
 import os
+import threading
 from urllib.parse import quote, urlparse
 
+import requests
 from flask import Response, after_this_request, request, stream_with_context
 from marshmallow import EXCLUDE, Schema, fields, validate
 from werkzeug.sansio.multipart import Data, Epilogue, Field, File, MultipartDecoder, NeedData
@@ -121,6 +123,34 @@ class _LimitedReader:
         return data
 
 
+def _put_presigned(slot, reader, length):
+    """A body of known length: one streamed PUT to the slot's presigned URL (constant memory,
+    no multipart assembly in storage)."""
+    def body():
+        while True:
+            chunk = reader.read(READ_CHUNK)
+            if not chunk:
+                return
+            yield chunk
+    prepared = requests.Request("PUT", slot["put"]["url"], data=body(), headers={
+        **slot["put"]["headers"], "Content-Length": str(length)}).prepare()
+    prepared.headers.pop("Transfer-Encoding", None)  # a known length: not chunked
+    r = _http().send(prepared, timeout=(5, 300))
+    if r.status_code >= 300:
+        raise ApiError(503, "DEPENDENCY_UNAVAILABLE", "Файловое хранилище недоступно",
+                       {"status": r.status_code})
+
+
+_local = threading.local()
+
+
+def _http():
+    session = getattr(_local, "session", None)
+    if session is None:
+        session = _local.session = requests.Session()
+    return session
+
+
 def _raw_chunks(stream):
     while True:
         chunk = stream.read(READ_CHUNK)
@@ -226,14 +256,17 @@ def stream_upload(actor, query):
                     document_id=str(document_id) if document_id else None, **params)
     reader = _LimitedReader(chunks, slot["max_size"])
     try:
-        _s3_client().put_object(slot["bucket"], slot["object_key"], reader, length=-1,
-                                part_size=PART_SIZE, num_parallel_uploads=PARALLEL_PARTS,
-                                content_type=slot["content_type"])
+        if declared and ctype != "multipart/form-data":
+            _put_presigned(slot, reader, declared)
+        else:
+            _s3_client().put_object(slot["bucket"], slot["object_key"], reader, length=-1,
+                                    part_size=PART_SIZE, num_parallel_uploads=PARALLEL_PARTS,
+                                    content_type=slot["content_type"])
     except PayloadTooLarge:
         raise
     except Exception as exc:  # noqa: BLE001
         from minio.error import S3Error
-        if isinstance(exc, (S3Error, OSError)):
+        if isinstance(exc, (S3Error, OSError, requests.RequestException)):
             raise ApiError(503, "DEPENDENCY_UNAVAILABLE", "Файловое хранилище недоступно") from None
         raise
     streamed = {"size": reader.total, "sha256": reader.sha256.hexdigest()}
