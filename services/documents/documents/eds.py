@@ -280,6 +280,20 @@ def _is_gost_signer(si: cms.SignerInfo) -> bool:
             or si["digest_algorithm"]["algorithm"].dotted.startswith(GOST_ARC))
 
 
+LEGACY_GOST_PREFIXES = ("1.2.398.3.10.1.1.1", "1.2.398.3.10.1.3.1")
+
+
+def _is_legacy_gost(si: cms.SignerInfo, gost=None) -> bool:
+    """GOST 34.310-2004 / 34.311-95: expired CAs, no implementation; refused as legacy."""
+    oids = (si["signature_algorithm"]["algorithm"].dotted, si["digest_algorithm"]["algorithm"].dotted)
+    if gost is not None and hasattr(gost, "is_legacy_gost_oid"):
+        try:
+            return any(gost.is_legacy_gost_oid(o) for o in oids)
+        except Exception:  # noqa: BLE001
+            pass
+    return any(o.startswith(LEGACY_GOST_PREFIXES) for o in oids)
+
+
 def _gost_module():
     try:
         from documents import gost  # written separately; may be absent
@@ -546,7 +560,7 @@ def verify_cms(signature: bytes | str, content=None, *, trust: TrustStore,
     algos = set()
     for si in signer_infos:
         name = _digest_name(si)
-        if not name.startswith(GOST_ARC) or gost is not None:
+        if not name.startswith(GOST_ARC) or (gost is not None and not _is_legacy_gost(si, gost)):
             algos.add(name)
     try:
         digests = _Digests(algos, content, gost,
@@ -629,23 +643,35 @@ def _verify_signer(index, si, sd, all_certs, digests, trust, receipt_time, gost)
 
     if _is_gost_signer(si) or (cert is not None and trust.is_gost(cert)):
         out["moment"], out["moment_source"] = receipt_time.isoformat(), "receipt"
-        if si["signature_algorithm"]["algorithm"].dotted.startswith("1.2.398.3.10.1.1.1"):
+        if _is_legacy_gost(si, gost):
             return done("GOST_LEGACY")
         if gost is None:
             return done("GOST_UNSUPPORTED")
-        result = gost.verify_signer(
-            signer_info_der=si.dump(), certificates_der=[c.dump() for c in all_certs],
-            content_digest=digests.get(_digest_name(si)),
-            trust_der=[c.dump() for c in trust.roots + trust.intermediates],
-            moment=receipt_time)
-        for k in ("intact", "signature_ok", "trusted", "key_usage"):
-            if k in result:
+        crls, ocsps = trust.crls, trust.ocsps
+        try:
+            result = gost.verify_signer(
+                signer_info_der=si.dump(), certificates_der=[c.dump() for c in all_certs],
+                content_digest=digests.get(_digest_name(si)),
+                trust_der=[c.dump() for c in trust.roots + trust.intermediates],
+                moment=receipt_time, crls_der=list(crls), ocsps_der=list(ocsps),
+                revocation_mode=trust.revocation_mode, allow_fetching=trust.allow_fetching)
+        except TypeError as exc:  # a GOST module with another interface: report, never crash
+            log.warning("documents.gost.verify_signer failed: %s", exc)
+            return done("GOST_UNSUPPORTED")
+        for k in ("intact", "signature_ok", "trusted", "key_usage", "path", "timestamp"):
+            if result.get(k) is not None:
                 out[k] = result[k]
-        code = result.get("reason_code") or (
-            "OK" if result.get("intact") and result.get("signature_ok") and result.get("trusted")
-            and result.get("key_usage", out["key_usage"]) == "SIGN" else "INVALID_SIGNATURE")
+        if isinstance(result.get("revocation"), dict):
+            out["revocation"].update(result["revocation"])
+        if result.get("moment"):
+            out["moment"] = _iso(result["moment"])
+            out["moment_source"] = ("timestamp" if result.get("moment_source") == "timestamp"
+                                    else "receipt")
+        code = result.get("reason_code") or "INVALID_SIGNATURE"
         if code == "OK" and out["key_usage"] == "AUTH":
             code = "AUTH_KEY"
+        if code not in REASONS:
+            code = "INVALID_SIGNATURE"
         return done(code)
 
     if cert is None:

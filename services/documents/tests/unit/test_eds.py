@@ -214,3 +214,22 @@ def test_p12_roundtrip(p):
     assert issued.cert.serial_number == p.teacher.cert.serial_number and chain
     assert issued.key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
                                     serialization.NoEncryption())
+
+
+def test_gost_signatures_through_the_gate(p, tmp_path):
+    """With the GOST module present: a GOST 2015 signature from its own test PKI is verified,
+    a tampered one rejected; RSA and GOST trust material live in one trust store."""
+    issue = pytest.importorskip("documents.gost.issue")
+    groot = issue.make_root()
+    ginter = issue.make_intermediate(groot)
+    person = issue.make_person(ginter, iin=TEACHER_IIN)
+    trust = eds.TrustStore.from_certs([p.root.cert, p.inter.cert, groot.cert, ginter.cert],
+                                      revocation_mode="off")
+    cms_der = person.sign_cms(DATA)
+    r = eds.verify_cms(cms_der, DATA, trust=trust)
+    assert r["valid"], r
+    assert r["signers"][0]["identity"]["iin"] == TEACHER_IIN
+    assert eds.verify_cms(cms_der, DATA + b"x", trust=trust)["reason_code"] == "TAMPERED"
+    both = pki.add_signer(cms_der, DATA, p.director)
+    r = eds.verify_cms(both, DATA, trust=trust, expect={"director_of_bin": SCHOOL_BIN})
+    assert r["valid"] and len(r["signers"]) == 2, r
