@@ -137,11 +137,17 @@ def test_state_service_refusal_reaches_the_teacher(stack, gateway):
         "application_id": str(teacher.id), "status": "REFUSED", "reasons": [reason]})
     assert r.status_code == 200
     in_queue(gateway, assessor, teacher.id)
-    # the admin reassigns it to the assessor before anyone took it
+    # two reviewers press "take" at the same moment: exactly one gets it
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(2) as pool:
+        answers = list(pool.map(lambda h: gateway.post(f"/api/v1/reviews/{teacher.id}/take",
+                                                       headers=h), [admin, assessor]))
+    assert sorted(r.status_code for r in answers) == [200, 409], [r.text for r in answers]
+    # the admin (re)assigns it to the assessor
     me = ok(gateway.get("/api/v1/me", headers=assessor))
-    ok(gateway.post(f"/api/v1/reviews/{teacher.id}/assign", headers=admin,
-                    json={"assessor_id": me["id"]}))
-    ok(gateway.post(f"/api/v1/reviews/{teacher.id}/take", headers=assessor))
+    assigned = ok(gateway.post(f"/api/v1/reviews/{teacher.id}/assign", headers=admin,
+                               json={"assessor_id": me["id"]}))
+    assert assigned["assessor_id"] == me["id"] and assigned["status"] == "under_review"
     mark_all(gateway, assessor, teacher.id)
     ok(gateway.post(f"/api/v1/reviews/{teacher.id}/accept", headers=assessor, json={}))
     delivery = wait_for(lambda: (d := delivery_of(gateway, admin, teacher.id))

@@ -212,8 +212,9 @@ class AssessmentService(ServiceBase):
             review = self._ensure_review(uow, app_id, a.organization_id)
             if review.organization_id != a.organization_id:
                 raise NotFound("Заявление не найдено")
-            if app.get("status") == UNDER_REVIEW and review.assessor_id \
-                    and review.assessor_id != a.user_id:
+            # under the row lock: a colleague who took it a moment ago has committed by now
+            taken = UNDER_REVIEW in (app.get("status"), review.status)
+            if taken and review.assessor_id and review.assessor_id != a.user_id:
                 raise Conflict("Заявление уже проверяет другой сотрудник",
                                {"assessor_id": review.assessor_id})
             if app.get("status") == SUBMITTED:

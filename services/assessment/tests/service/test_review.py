@@ -194,3 +194,4 @@ def test_decisions_only_under_review(service, rpc_client, db_connection, db):
         rpc_client.assessment.return_for_rework(ASSESSOR, str(app_id))
     with pytest.raises(IllegalTransition):
         rpc_client.assessment.mark_item(ASSESSOR, str(app_id), "essay", "ok")
+
