@@ -54,16 +54,22 @@ class RequestContext(DependencyProvider):
     def __init__(self):
         self._started = {}
 
+    @staticmethod
+    def _request_id(worker_ctx) -> str:
+        """The caller's id, else the event's, else a new one; kept in the context data, so
+        RPC calls the worker makes carry it on (nameko injects before ``worker_setup``)."""
+        rid = worker_ctx.data.get(REQUEST_ID_KEY)
+        if not rid:
+            rid = _request_id_of_event(worker_ctx.args) or new_request_id()
+            worker_ctx.data[REQUEST_ID_KEY] = rid
+        return rid
+
     def worker_setup(self, worker_ctx):
         self._started[worker_ctx] = time.perf_counter()
-        rid = worker_ctx.data.get(REQUEST_ID_KEY) or _request_id_of_event(worker_ctx.args)
-        if not rid:
-            rid = new_request_id()
-            worker_ctx.data[REQUEST_ID_KEY] = rid
-        request_id_var.set(rid)
+        request_id_var.set(self._request_id(worker_ctx))
 
     def get_dependency(self, worker_ctx):
-        return worker_ctx.data.get(REQUEST_ID_KEY)
+        return self._request_id(worker_ctx)
 
     def worker_result(self, worker_ctx, result=None, exc_info=None):
         started = self._started.pop(worker_ctx, None)

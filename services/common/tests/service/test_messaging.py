@@ -38,6 +38,7 @@ received = Table("received", metadata, Column("event_id", String(64), primary_ke
 HANDLER_QUEUES = [f"evt-{PUB}-note_created--{SUB}.on_note_created",
                   f"evt-{PUB}-note_archived--{SUB}.on_note_archived"]
 CALLS: list[tuple[str, str]] = []  # (event_type, event_id) of every handler invocation
+REQUEST_IDS: list[str] = []  # the handler worker's request id (from the event's envelope)
 
 
 class PublisherService(ServiceBase):
@@ -61,6 +62,7 @@ class SubscriberService(ServiceBase):
 
     def _record(self, event, handler):
         CALLS.append((event["event_type"], event["event_id"]))
+        REQUEST_IDS.append(self.request_id)
         with self.db as uow:
             if uow.is_duplicate(event, handler):
                 return
@@ -119,6 +121,7 @@ def clean(engines):
         with engine.begin() as conn:
             conn.execute(text("TRUNCATE outbox, processed_messages, notes, received"))
     CALLS.clear()
+    REQUEST_IDS.clear()
     yield engines
     _delete_handler_queues()
 
@@ -179,6 +182,7 @@ def test_rolled_back_event_is_never_published_and_committed_one_exactly_once(sta
     time.sleep(1.0)  # five more relay rounds: nothing else may arrive
 
     assert CALLS == [("note_created", envelope["event_id"])]
+    assert envelope["request_id"] and REQUEST_IDS == [envelope["request_id"]]  # follows the event
     assert [r.text for r in rows(clean[PUB], notes)] == ["committed"]
     (row,) = rows(clean[PUB], messaging.outbox)
     assert str(row.id) == envelope["event_id"]
