@@ -360,6 +360,17 @@ class DocumentsService(ServiceBase):
                 d.locked = bool(locked)
             return {"updated": len(docs)}
 
+    @timer(interval=float(settings._env("PEDATT_EDS_CRL_REFRESH_SECONDS", "3600")))
+    def refresh_revocation_cache(self):
+        """Fetch the CRLs of the trust store (and ``PEDATT_EDS_CRL_URLS``) into the offline cache."""
+        if settings._env("PEDATT_EDS_CRL_REFRESH", "0") != "1":
+            return
+        from documents import revocation
+        try:
+            revocation.refresh(trust_cache.get())
+        except Exception:  # noqa: BLE001
+            log.exception("revocation cache refresh failed")
+
     @timer(interval=600)
     def purge_timer(self):
         try:

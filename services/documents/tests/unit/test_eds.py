@@ -233,3 +233,21 @@ def test_gost_signatures_through_the_gate(p, tmp_path):
     both = pki.add_signer(cms_der, DATA, p.director)
     r = eds.verify_cms(both, DATA, trust=trust, expect={"director_of_bin": SCHOOL_BIN})
     assert r["valid"] and len(r["signers"]) == 2, r
+
+
+def test_revocation_cache_refresh(p, tmp_path, monkeypatch):
+    from documents import revocation
+
+    class Resp:
+        def __init__(self, content):
+            self.content = content
+
+        def raise_for_status(self):
+            pass
+
+    monkeypatch.setenv("PEDATT_EDS_CRL_URLS", "http://pki.test.invalid/inter.crl,http://pki.test.invalid/bad.crl")
+    served = {"http://pki.test.invalid/inter.crl": p.crl, "http://pki.test.invalid/bad.crl": p.crl[:50]}
+    results = revocation.refresh(store(p), tmp_path, fetch=lambda url: Resp(served[url]))
+    assert results["http://pki.test.invalid/inter.crl"] == "ok"
+    assert results["http://pki.test.invalid/bad.crl"] != "ok"  # a truncated CRL is refused
+    assert len(list(tmp_path.glob("*.crl"))) == 1
