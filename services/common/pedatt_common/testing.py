@@ -29,16 +29,32 @@ def pytest_configure(config):  # noqa: ARG001 - pytest hook signature
 
 
 @pytest.fixture(scope="session")
-def db_engine(service_name):
-    url = config.database_url(service_name)
-    ensure_database(url)
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-    with engine.begin() as conn:
-        migrate(service_name, connection=conn)
-    yield engine
-    engine.dispose()
+def _migrated_engines():
+    engines = {}
+    yield engines
+    for engine in engines.values():
+        engine.dispose()
+
+
+def migrated_engine(engines: dict, service: str, database_suffix: str = ""):
+    """The engine of ``service``'s test database, dropped and migrated once per session."""
+    key = (service, database_suffix)
+    if key not in engines:
+        url = config.database_url(service) + database_suffix
+        ensure_database(url)
+        engine = create_engine(url)
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        with engine.begin() as conn:
+            migrate(service, connection=conn)
+        engines[key] = engine
+    return engines[key]
+
+
+@pytest.fixture
+def db_engine(_migrated_engines, service_name):
+    # not session-scoped: ``service_name`` differs per service directory within one run
+    return migrated_engine(_migrated_engines, service_name)
 
 
 @pytest.fixture
@@ -58,13 +74,20 @@ def amqp_config():
 
 
 @pytest.fixture
-def start_service(container_factory, db_connection, amqp_config):
+def start_service(db_connection, container_factory, amqp_config):
+    """Containers are stopped *before* the test connection is rolled back: a timer worker (the
+    outbox relay) still using the shared connection during the rollback hangs psycopg2."""
+    started = []
+
     def start(service_cls, extra_config=None):
         container = container_factory(service_cls, {**amqp_config, **(extra_config or {})})
         get_extension(container, Database).bind_to(db_connection)
         container.start()
+        started.append(container)
         return container
-    return start
+    yield start
+    for container in reversed(started):
+        container.stop()
 
 
 @pytest.fixture

@@ -1,10 +1,8 @@
 import pytest
 from nameko.testing.utils import get_extension
-from sqlalchemy import create_engine, text
 
-from pedatt_common import config
 from pedatt_common.db import Database
-from pedatt_common.dbadmin import ensure_database, migrate
+from pedatt_common.testing import migrated_engine
 
 
 @pytest.fixture(scope="session")
@@ -12,18 +10,10 @@ def service_name():
     return "organizations"
 
 
-@pytest.fixture(scope="session")
-def identity_engine():
+@pytest.fixture
+def identity_engine(_migrated_engines):
     """The identity service's own test database (organizations calls it over RPC)."""
-    url = config.database_url("identity") + "_for_organizations"
-    ensure_database(url)
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-    with engine.begin() as conn:
-        migrate("identity", connection=conn)
-    yield engine
-    engine.dispose()
+    return migrated_engine(_migrated_engines, "identity", "_for_organizations")
 
 
 @pytest.fixture
@@ -51,45 +41,3 @@ def both_services(identity_connection, container_factory, start_service, amqp_co
     # still uses a connection while the test rolls it back hangs psycopg2's green wait)
     for container in (organizations, identity):
         container.stop()
-
-
-@pytest.fixture
-def start_service(db_connection, container_factory, amqp_config):
-    """Like pedatt_common.testing's, but stops the containers *before* the test connection is
-    rolled back: a timer worker (the outbox relay) still using the shared connection during the
-    rollback hangs psycopg2's green wait."""
-    started = []
-
-    def start(service_cls, extra_config=None):
-        container = container_factory(service_cls, {**amqp_config, **(extra_config or {})})
-        get_extension(container, Database).bind_to(db_connection)
-        container.start()
-        started.append(container)
-        return container
-    yield start
-    for container in reversed(started):
-        container.stop()
-
-
-_ENGINES = {}
-
-
-@pytest.fixture
-def db_engine(service_name):
-    """pedatt_common.testing's ``db_engine`` is session-scoped and ignores that ``service_name``
-    differs per service directory: in one pytest run over several services the first
-    service's database would be reused for all. Cache per service instead."""
-    if service_name not in _ENGINES:
-        from sqlalchemy import create_engine as _create_engine, text as _text
-
-        from pedatt_common import config as _config
-        from pedatt_common.dbadmin import ensure_database as _ensure, migrate as _migrate
-        url = _config.database_url(service_name)
-        _ensure(url)
-        engine = _create_engine(url)
-        with engine.begin() as conn:
-            conn.execute(_text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-        with engine.begin() as conn:
-            _migrate(service_name, connection=conn)
-        _ENGINES[service_name] = engine
-    return _ENGINES[service_name]
