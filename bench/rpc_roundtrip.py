@@ -213,6 +213,7 @@ def main() -> None:
           f"on {os.cpu_count()} CPUs …", flush=True)
     try:
         stack.start(seed=False)
+        time.sleep(3)  # let the freshly started processes settle (imports, first connections)
         pika_stats = bench_pika(calls, warmup=100)
         print(f"(a) raw pika, direct reply-to: mean {pika_stats['mean_ms']:.3f} ms, "
               f"p50 {pika_stats['p50_ms']:.3f} ms, p99 {pika_stats['p99_ms']:.3f} ms "
