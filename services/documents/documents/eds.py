@@ -13,6 +13,7 @@ import base64
 import binascii
 import datetime as dt
 import hashlib
+import itertools
 import logging
 import os
 import re
@@ -72,6 +73,12 @@ class MalformedSignature(ValueError):
     pass
 
 
+_GENERATIONS = itertools.count(1)
+PATH_CACHE_SECONDS = 60
+_PATH_CACHE: dict = {}
+PATH_CACHE_MAX = 4096
+
+
 # -- trust store ---------------------------------------------------------------------------
 @dataclass
 class TrustStore:
@@ -84,6 +91,7 @@ class TrustStore:
     revocation_mode: str = "soft-fail"           # off | soft-fail | require
     allow_fetching: bool = False
     source: str = ""
+    generation: int = field(default_factory=lambda: next(_GENERATIONS))
 
     @classmethod
     def from_certs(cls, certs, crls=(), ocsps=(), revocation_mode="soft-fail",
@@ -679,6 +687,9 @@ def _verify_signer(index, si, sd, all_certs, digests, trust, receipt_time, gost)
     view_certs = [c for c in all_certs if not trust.is_gost(c)]
     view = _single_signer_view(sd, si, view_certs)
     name = _digest_name(si)
+    cached = _cached_path(si, cert, trust, receipt_time)
+    if cached is not None:
+        return _verify_with_cached_path(out, done, si, sd, cert, digests[name], cached, receipt_time)
     claimed = _message_digest(si) if digests.pending else None
     # While the content is still being hashed (large files, another thread), validate the
     # signature and the path against the signed messageDigest, then require the real digest to
@@ -713,6 +724,64 @@ def _verify_signer(index, si, sd, all_certs, digests, trust, receipt_time, gost)
         return done(_map_indication(status.trust_problem_indic, trust))
     if rd is None and trust.revocation_mode != "off":
         out["revocation"]["status"] = "good" if (trust.crls or trust.ocsps) else "not_checked"
+    if source == "receipt" and status.validation_path is not None:
+        _remember_path(si, cert, trust, receipt_time, out, status.validation_path)
+    return done("OK")
+
+
+def _path_key(si, cert, trust, moment):
+    return (hashlib.sha256(cert.dump()).digest(), trust.generation, trust.revocation_mode,
+            si["digest_algorithm"]["algorithm"].dotted, si["signature_algorithm"]["algorithm"].dotted,
+            int(moment.timestamp() // PATH_CACHE_SECONDS))
+
+
+def _has_timestamp(si) -> bool:
+    attrs = si["unsigned_attrs"]
+    return attrs.native is not None and any(
+        a["type"].native == "signature_time_stamp_token" for a in attrs)
+
+
+def _cached_path(si, cert, trust, moment):
+    """A path that fully validated (trusted, not revoked, SIGN key) for this very certificate,
+    trust store and algorithms within the same minute; its validity windows are re-checked at
+    this exact moment. Signature and integrity are always checked again."""
+    if _has_timestamp(si):
+        return None
+    entry = _PATH_CACHE.get(_path_key(si, cert, trust, moment))
+    if entry is None or not all(nb <= moment <= na for nb, na in entry["windows"]):
+        return None
+    return entry
+
+
+def _remember_path(si, cert, trust, moment, out, path) -> None:
+    try:
+        windows = [(c["tbs_certificate"]["validity"]["not_before"].native,
+                    c["tbs_certificate"]["validity"]["not_after"].native)
+                   for c in path.iter_certs(include_root=True)]
+    except Exception:  # noqa: BLE001
+        return
+    if len(_PATH_CACHE) >= PATH_CACHE_MAX:
+        _PATH_CACHE.clear()
+    _PATH_CACHE[_path_key(si, cert, trust, moment)] = {
+        "windows": windows, "path": list(out["path"]), "revocation": dict(out["revocation"])}
+
+
+def _verify_with_cached_path(out, done, si, sd, cert, actual_digest, cached, moment):
+    from pyhanko.sign.validation.generic_cms import validate_sig_integrity
+    out["moment"], out["moment_source"] = moment.isoformat(), "receipt"
+    try:
+        intact, valid = validate_sig_integrity(
+            si, cert, expected_content_type=sd["encap_content_info"]["content_type"].native,
+            actual_digest=actual_digest)
+    except Exception:  # noqa: BLE001 - structural problems: let the full path decide
+        return done("MALFORMED")
+    out["intact"], out["signature_ok"], out["trusted"] = bool(intact), bool(valid), True
+    out["path"], out["revocation"] = list(cached["path"]), dict(cached["revocation"])
+    out["path_cached"] = True
+    if not intact:
+        return done("TAMPERED")
+    if not valid:
+        return done("INVALID_SIGNATURE")
     return done("OK")
 
 

@@ -251,3 +251,23 @@ def test_revocation_cache_refresh(p, tmp_path, monkeypatch):
     assert results["http://pki.test.invalid/inter.crl"] == "ok"
     assert results["http://pki.test.invalid/bad.crl"] != "ok"  # a truncated CRL is refused
     assert len(list(tmp_path.glob("*.crl"))) == 1
+
+
+def test_path_cache_never_weakens_checks(p):
+    """The second verification of the same certificate reuses its validated path (same minute,
+    same trust store) but still checks integrity and signature; another store or a past moment
+    validates afresh."""
+    trust = store(p)
+    sig = pki.sign_cms(DATA, [p.teacher])
+    first = eds.verify_cms(sig, DATA, trust=trust)
+    second = eds.verify_cms(sig, DATA, trust=trust)
+    assert first["valid"] and second["valid"] and second["signers"][0].get("path_cached")
+    assert second["signers"][0]["path"] == first["signers"][0]["path"]
+    tampered = eds.verify_cms(sig, DATA + b"!", trust=trust)
+    assert tampered["reason_code"] == "TAMPERED"
+    other = pki.sign_cms(b"%PDF other", [p.teacher])
+    assert eds.verify_cms(other, DATA, trust=trust)["reason_code"] == "TAMPERED"
+    untrusting = eds.TrustStore.from_certs([p.root.cert], revocation_mode="off")
+    assert eds.verify_cms(sig, DATA, trust=untrusting)["reason_code"] == "UNTRUSTED_CHAIN"
+    revoked_now = store(p, "soft-fail", crls=[pki.make_crl(p.inter, [p.teacher.cert]), p.root_crl])
+    assert eds.verify_cms(sig, DATA, trust=revoked_now)["reason_code"] == "REVOKED"
