@@ -703,6 +703,12 @@ class ApplicationsService(ServiceBase):
                 row.read_at, n = now, n + 1
             return {"updated": n}
 
+    @event_handler("applications", events.APPLICATION_CREATED)
+    def notify_on_created(self, event):
+        data = event["data"]
+        self._notify(event, "notify_on_created", data["teacher_id"], "created",
+                     "Создан черновик заявления", {"target_category": data["target_category"]})
+
     @event_handler("applications", events.APPLICATION_STATUS_CHANGED)
     def notify_on_status_changed(self, event):
         data = event["data"]
