@@ -196,7 +196,9 @@ def main() -> None:
                   sandbox_port=SANDBOX_PORT, document_instances=2, log_dir=tmp / "logs",
                   extra_env={"PEDATT_EDS_TRUST_DIR": str(trust_dir), "PEDATT_DEV_PKI": "0",
                              "PEDATT_DOC_MAX_SIZE": str((args.upload_mb + 10) * 1024 * 1024),
-                             "PEDATT_RPC_TIMEOUT": "60"})
+                             "PEDATT_RPC_TIMEOUT": "60",
+                             # (c) measures real verification work, not path-cache hits
+                             "PEDATT_EDS_PATH_CACHE_SECONDS": "0"})
     result = {}
     upload_file = tmp / "upload.pdf"
     try:

@@ -74,7 +74,7 @@ class MalformedSignature(ValueError):
 
 
 _GENERATIONS = itertools.count(1)
-PATH_CACHE_SECONDS = 60
+PATH_CACHE_SECONDS = int(os.environ.get("PEDATT_EDS_PATH_CACHE_SECONDS", "60"))  # 0: off
 _PATH_CACHE: dict = {}
 PATH_CACHE_MAX = 4096
 
@@ -745,7 +745,7 @@ def _cached_path(si, cert, trust, moment):
     """A path that fully validated (trusted, not revoked, SIGN key) for this very certificate,
     trust store and algorithms within the same minute; its validity windows are re-checked at
     this exact moment. Signature and integrity are always checked again."""
-    if _has_timestamp(si):
+    if PATH_CACHE_SECONDS <= 0 or _has_timestamp(si):
         return None
     entry = _PATH_CACHE.get(_path_key(si, cert, trust, moment))
     if entry is None or not all(nb <= moment <= na for nb, na in entry["windows"]):
@@ -754,6 +754,8 @@ def _cached_path(si, cert, trust, moment):
 
 
 def _remember_path(si, cert, trust, moment, out, path) -> None:
+    if PATH_CACHE_SECONDS <= 0:
+        return
     try:
         windows = [(c["tbs_certificate"]["validity"]["not_before"].native,
                     c["tbs_certificate"]["validity"]["not_after"].native)
