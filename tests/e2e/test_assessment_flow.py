@@ -156,6 +156,11 @@ def test_state_service_refusal_reaches_the_teacher(stack, gateway):
     wait_for(lambda: teacher.app()["status"] == "state_refused", what="application status")
     last = teacher.app()["timeline"][-1]
     assert last["to_status"] == "state_refused" and reason["message"] in last["comment"]
+    filing = ok(gateway.get(f"/api/v1/applications/{teacher.id}/state-filing", headers=teacher.h))
+    assert filing["state"] == "state_refused" and filing["reasons"] == [reason]
+    other_teacher = login(gateway, "teacher@demo.pedatt.kz")
+    assert gateway.get(f"/api/v1/applications/{teacher.id}/state-filing",
+                       headers=other_teacher).status_code == 404
     # after a refusal the teacher can start again
     eligibility = ok(gateway.get("/api/v1/applications/eligibility", headers=teacher.h,
                                  params={"target_category": "pedagog_expert"}))
@@ -180,6 +185,7 @@ MATRIX = [
     ("GET", f"/state-deliveries/{NOBODY}", None,           (401, 403, 404, 403, 403, 404)),
     ("POST", f"/state-deliveries/{NOBODY}/resend", None,   (401, 403, 404, 403, 403, 403)),
     ("GET", "/calendar/2027", None,                        (401, 200, 200, 200, 200, 200)),
+    ("GET", f"/applications/{NOBODY}/state-filing", None,  (401, 404, 404, 404, 404, 404)),
 ]
 ROLES = ("anonymous", *ACCOUNTS)
 

@@ -520,6 +520,27 @@ class AssessmentService(ServiceBase):
                                  "error": x.error, "at": _iso(x.at)} for x in attempts]}
 
     @rpc(expected_exceptions=EXPECTED)
+    def get_application_filing(self, actor, application_id):
+        """The state-service filing of one application, for its teacher (or the organization's
+        reviewers): state, due date, overdue, the verdict and its reasons."""
+        a = Actor.from_rpc(actor)
+        app_id = _uuid(application_id)
+        with self.db as uow:
+            review = uow.session.execute(select(Review).where(
+                Review.application_id == app_id)).scalar_one_or_none()
+            d = uow.session.execute(select(Delivery).where(Delivery.application_id == app_id)
+                                    .order_by(Delivery.queued_at.desc())).scalars().first()
+            org = review.organization_id if review else (d.organization_id if d else None)
+            own = review is not None and a.user_id and review.teacher_id == str(a.user_id)
+            reviewer = org is not None and org == a.organization_id and a.has_role(*REVIEWERS)
+            if not (own or reviewer) or d is None:
+                raise NotFound("Сведений об отправке в госуслугу нет")
+            out = self._delivery_dict(d)
+            return {k: out[k] for k in ("application_id", "state", "queued_at", "sent_at",
+                                        "due_at", "result_at", "overdue", "reasons",
+                                        "correlation_id")}
+
+    @rpc(expected_exceptions=EXPECTED)
     def resend_delivery(self, actor, delivery_id):
         """The organization admin resends a package that gave up (same messageId)."""
         a = Actor.from_rpc(actor)

@@ -97,6 +97,25 @@ def resend(actor, delivery_id):
     return call("resend_delivery", actor.to_rpc(), delivery_id)
 
 
+class FilingSchema(Schema):
+    application_id = fields.String()
+    state = fields.String(metadata={"enum": list(STATES)})
+    queued_at = fields.String()
+    sent_at = fields.String(allow_none=True)
+    due_at = fields.String(allow_none=True)
+    result_at = fields.String(allow_none=True)
+    overdue = fields.Boolean()
+    reasons = fields.List(fields.Nested(ReasonSchema))
+    correlation_id = fields.String(allow_none=True)
+
+
+@api.route("/applications/<application_id>/state-filing", response=FilingSchema, tag=TAG,
+           errors=(404,))
+def filing(actor, application_id):
+    """My application at the state service: sent when, due when, the verdict and its reasons."""
+    return call("get_application_filing", actor.to_rpc(), application_id)
+
+
 @api.route("/calendar/due-date", query=DueQuerySchema, response=DueSchema, tag=TAG, errors=(422,))
 def due_date(actor, query):
     """When the state service's answer is due (Kazakhstan working days, after-hours rule)."""
