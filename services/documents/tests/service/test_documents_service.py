@@ -3,7 +3,6 @@ import base64
 import time
 import uuid
 
-import eventlet
 import pytest
 import requests
 from sqlalchemy import text
