@@ -222,3 +222,18 @@ def test_eds_signatures_with_the_dev_pki(gateway, world):
     r = gateway.post("/api/v1/signatures/verify", headers=h["teacher"],
                      json={"signature": base64.b64encode(attached).decode()})
     assert r.status_code == 200 and r.json()["valid"], r.text
+
+
+def test_two_instances_share_the_work(stack, gateway, world):
+    """The stack runs two documents instances on one queue; slots made by one are completed by
+    whichever instance takes the next call (the service keeps no state of its own)."""
+    from kombu import Connection
+    with Connection(stack.amqp_uri) as conn:
+        count = conn.default_channel.queue_declare(queue="rpc-documents", passive=True).consumer_count
+    assert count == 2
+    h = world["h"]["teacher"]
+    for i in range(6):
+        data = PDF + str(i).encode()
+        r = direct_upload(gateway, h, data=data, subject_id="e2e-app:many")
+        assert r.status_code == 201 and r.json()["sha256"] == hashlib.sha256(data).hexdigest()
+    assert len(gateway.get("/api/v1/documents?subject_id=e2e-app:many", headers=h).json()) == 6
