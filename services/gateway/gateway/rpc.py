@@ -10,6 +10,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from kombu import Connection
+from kombu.exceptions import OperationalError
 from nameko.exceptions import RpcTimeout, UnknownService
 from nameko.standalone.rpc import ClusterRpcProxy, ServiceProxy
 
@@ -134,7 +135,7 @@ class RpcClient:
             raise ServiceTimeout(service) from None
         except UnknownService:
             raise ServiceUnavailable(service) from None
-        except (OSError, ConnectionError) as exc:
+        except (OSError, ConnectionError, OperationalError) as exc:
             log.warning("broker connection failed: %s", exc)
             self._drop_client()
             self._local.admin = None
