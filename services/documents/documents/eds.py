@@ -606,20 +606,32 @@ def verify_cms(signature: bytes | str, content=None, *, trust: TrustStore,
 
 
 def _revocation_evidence(trust: TrustStore, signers: list[dict]) -> dict:
-    """The CRLs/OCSP responses that speak about the signers (kept with the report)."""
+    """The CRLs/OCSP responses that speak about the signers: described here (hash, issuer,
+    dates) with their DER in ``der_b64`` (the service stores each distinct one once)."""
     if trust.revocation_mode == "off":
         return {"crls": [], "ocsps": []}
     issuers = {s["certificate"]["issuer"] for s in signers if s.get("certificate")}
     serials = {s["certificate"]["serial"] for s in signers if s.get("certificate")}
     crls, ocsps = trust._parsed_revocation()
-    out_crls = [base64.b64encode(c.dump()).decode() for c in crls
-                if c.issuer.human_friendly in issuers]
+    out_crls = []
+    for c in crls:
+        if c.issuer.human_friendly not in issuers:
+            continue
+        der = c.dump()
+        tbs = c["tbs_cert_list"]
+        out_crls.append({"sha256": hashlib.sha256(der).hexdigest(), "issuer": c.issuer.human_friendly,
+                         "this_update": _iso(tbs["this_update"].native),
+                         "next_update": _iso(tbs["next_update"].native),
+                         "der_b64": base64.b64encode(der).decode()})
     out_ocsps = []
     for resp in ocsps:
         try:
             if any(format(r["cert_id"]["serial_number"].native, "x") in serials
                    for r in resp.response_data["responses"]):
-                out_ocsps.append(base64.b64encode(resp.dump()).decode())
+                der = resp.dump()
+                out_ocsps.append({"sha256": hashlib.sha256(der).hexdigest(),
+                                  "produced_at": _iso(resp.response_data["produced_at"].native),
+                                  "der_b64": base64.b64encode(der).decode()})
         except Exception:  # noqa: BLE001
             continue
     return {"crls": out_crls, "ocsps": out_ocsps}

@@ -76,3 +76,13 @@ class Signature(Base):
     report: Mapped[dict] = mapped_column(JSON)
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class RevocationEvidence(Base):
+    """A CRL or OCSP response used by a verification, stored once (reports refer to its sha256)."""
+    __tablename__ = "revocation_evidence"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))  # crl | ocsp
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -11,6 +11,7 @@ from marshmallow import ValidationError
 from nameko.rpc import rpc
 from nameko.timer import timer
 from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from pedatt_common.actor import Actor
 from pedatt_common.db import utcnow
@@ -21,7 +22,7 @@ from pedatt_common.service import ServiceBase
 
 from documents import domain, eds, events, settings
 from documents.dependencies import database
-from documents.models import Document, DocumentVersion, Signature
+from documents.models import Document, DocumentVersion, RevocationEvidence, Signature
 from documents.schemas import ExpectIn, UploadSlotIn, missing_subject
 from documents.storage import StorageProvider
 from documents.verifier import run_off_loop, trust_cache
@@ -426,8 +427,11 @@ class DocumentsService(ServiceBase):
                                   receipt_time=received, expect=expect)
         finally:
             spool.close()
+        blobs = _split_evidence(report)
         with self.db as uow:
             s = uow.session
+            if blobs:
+                s.execute(pg_insert(RevocationEvidence).values(blobs).on_conflict_do_nothing())
             doc = s.get(Document, doc.id)
             sig = Signature(document_id=doc.id, version_id=version_id, version=number,
                             cms=raw if isinstance(raw, bytes) else raw.encode(),
@@ -538,3 +542,16 @@ class DocumentsService(ServiceBase):
                               receipt_time=when, expect=self._expect(expect))
         report.pop("evidence", None)
         return report
+
+
+def _split_evidence(report: dict) -> list[dict]:
+    """Moves the DER of the CRLs/OCSP responses out of the report into rows stored once."""
+    rows = {}
+    revocation = (report.get("evidence") or {}).get("revocation") or {}
+    for kind, items in (("crl", revocation.get("crls") or []), ("ocsp", revocation.get("ocsps") or [])):
+        for item in items:
+            der = item.pop("der_b64", None)
+            if der and item.get("sha256"):
+                rows[item["sha256"]] = {"sha256": item["sha256"], "kind": kind,
+                                        "data": base64.b64decode(der), "created_at": utcnow()}
+    return list(rows.values())

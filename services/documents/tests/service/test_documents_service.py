@@ -180,6 +180,11 @@ def test_signatures_verified_and_rejected(svc, test_pki, db_connection):
     assert report["valid"] and report["reason_code"] == "OK", report
     assert report["signers"][0]["identity"]["iin"] == TEACHER_IIN
     assert report["moment_source"] == "receipt" and report["evidence"]["certificates"]
+    crls = report["evidence"]["revocation"]["crls"]
+    assert crls and "der_b64" not in crls[0] and crls[0]["next_update"]
+    stored = db_connection.execute(text("SELECT kind FROM revocation_evidence WHERE sha256 = :h"),
+                                   {"h": crls[0]["sha256"]}).scalar()
+    assert stored == "crl"  # the CRL used is kept once, reports refer to it
     event = outbox(db_connection, "document_signature_verified")[-1]["data"]
     assert event["signature_id"] == report["id"] and event["signers"][0]["iin"] == TEACHER_IIN
 
