@@ -232,8 +232,9 @@ def test_two_instances_share_the_work(stack, gateway, world):
         count = conn.default_channel.queue_declare(queue="rpc-documents", passive=True).consumer_count
     assert count == 2
     h = world["h"]["teacher"]
+    subject = f"e2e-app:many-{random.randint(0, 10**9)}"
     for i in range(6):
         data = PDF + str(i).encode()
-        r = direct_upload(gateway, h, data=data, subject_id="e2e-app:many")
+        r = direct_upload(gateway, h, data=data, subject_id=subject)
         assert r.status_code == 201 and r.json()["sha256"] == hashlib.sha256(data).hexdigest()
-    assert len(gateway.get("/api/v1/documents?subject_id=e2e-app:many", headers=h).json()) == 6
+    assert len(gateway.get(f"/api/v1/documents?subject_id={subject}", headers=h).json()) == 6
