@@ -17,7 +17,8 @@ DEMO_ACCOUNTS = """\
 
 def main() -> None:
     stack = Stack(gateway_port=int(os.environ.get("PEDATT_GATEWAY_PORT", "8000")),
-                  document_instances=int(os.environ.get("PEDATT_DOCUMENT_INSTANCES", "1")))
+                  document_instances=int(os.environ.get("PEDATT_DOCUMENT_INSTANCES", "1")),
+                  restart_crashed=True)
     stopping = False
 
     def stop(*_):
@@ -45,9 +46,6 @@ Demo accounts:
 Ctrl-C stops everything.""", flush=True)
     while True:
         time.sleep(1)
-        for key in stack.dead():
-            print(f"process {key} exited; see {stack.log_dir}/{key}.log", flush=True)
-            stack.processes.pop(key)
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -76,7 +77,12 @@ class Stack:
     sandbox_port: int | None = None  # the state-service sandbox; default 8090 / gateway + 5
     log_dir: Path = ROOT / ".run" / "logs"
     extra_env: dict = field(default_factory=dict)
+    restart_crashed: bool = False
+    """Restart a process that exits on its own, as compose's restart policy does in production
+    (a nameko 2 service exits when the broker vanishes while it answers a call)."""
     processes: dict = field(default_factory=dict)
+    commands: dict = field(default_factory=dict)
+    _supervisor: threading.Thread | None = None
 
     @property
     def env(self) -> dict:
@@ -167,7 +173,7 @@ class Stack:
 
     def wait_ready(self, timeout: float = 60) -> None:
         def ready():
-            if self.dead():
+            if self.dead() and not self.restart_crashed:
                 raise RuntimeError(f"{', '.join(self.dead())} exited; see the logs in {self.log_dir}")
             return self.readiness()[0] == 200
         wait_for(ready, timeout, "every service to answer /readyz")
@@ -177,9 +183,29 @@ class Stack:
 
     # -- processes ---------------------------------------------------------------------
     def _spawn(self, key: str, cmd: list[str]) -> None:
-        log = open(self.log_dir / f"{key}.log", "ab")
-        self.processes[key] = subprocess.Popen(cmd, env=self.env, cwd=ROOT, stdout=log,
-                                               stderr=subprocess.STDOUT, start_new_session=True)
+        self.commands[key] = cmd
+        with open(self.log_dir / f"{key}.log", "ab") as log:
+            self.processes[key] = subprocess.Popen(cmd, env=self.env, cwd=ROOT, stdout=log,
+                                                   stderr=subprocess.STDOUT, start_new_session=True)
+        if self.restart_crashed and self._supervisor is None:
+            self.restart_crashed_processes(True)
+
+    def restart_crashed_processes(self, enabled: bool) -> None:
+        self.restart_crashed = enabled
+        if enabled and self._supervisor is None:
+            self._supervisor = threading.Thread(target=self._supervise, daemon=True)
+            self._supervisor.start()
+
+    def _supervise(self) -> None:
+        while self.restart_crashed and self._supervisor is not None:
+            for key, proc in list(self.processes.items()):
+                if proc.poll() is not None and self.processes.get(key) is proc:
+                    print(f"{key} exited ({proc.returncode}); restarting", flush=True)
+                    time.sleep(1)
+                    if self.processes.get(key) is proc:
+                        self._spawn(key, self.commands[key])
+            time.sleep(0.5)
+        self._supervisor = None
 
     def kill(self, key: str) -> None:
         proc = self.processes.pop(key, None)
@@ -192,6 +218,7 @@ class Stack:
         proc.wait()
 
     def stop(self) -> None:
+        self._supervisor = None
         for key, proc in list(self.processes.items()):
             if proc.poll() is None:
                 try:

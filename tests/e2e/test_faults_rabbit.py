@@ -73,12 +73,14 @@ def fault_env(request, tmp_path_factory):
     """(stack, restart-broker function) for the chosen mode."""
     if MODE == "1":
         stack = request.getfixturevalue("stack")
+        stack.restart_crashed_processes(True)
 
         def restart(pause):
             rabbitmqctl("stop_app")
             time.sleep(pause)
             rabbitmqctl("start_app")
         yield stack, restart
+        stack.restart_crashed_processes(False)
         return
     node = PrivateNode(SLOT)
     node.start()
@@ -86,7 +88,8 @@ def fault_env(request, tmp_path_factory):
                   sandbox_port=18000 + 10 * SLOT + 8,
                   amqp_uri=f"amqp://guest:guest@127.0.0.1:{node.port}/",
                   db_prefix=f"{TEST_DB_PREFIX}fault_", log_dir=tmp_path_factory.mktemp("fault-logs"),
-                  extra_env={"PEDATT_RPC_TIMEOUT": "5", "PEDATT_DEV_PKI": "1"})
+                  extra_env={"PEDATT_RPC_TIMEOUT": "5", "PEDATT_DEV_PKI": "1"},
+                  restart_crashed=True)
     try:
         stack.start(seed=True)
 
