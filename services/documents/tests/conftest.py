@@ -1,5 +1,4 @@
 import datetime as dt
-import os
 import socket
 import subprocess
 import sys
@@ -39,16 +38,11 @@ def s3_server():
             if s.connect_ex(("127.0.0.1", port)) == 0:
                 break
         time.sleep(0.1)
-    endpoint = f"http://127.0.0.1:{port}"
-    old = os.environ.get("PEDATT_S3_ENDPOINT")
-    os.environ["PEDATT_S3_ENDPOINT"] = endpoint
-    yield endpoint
-    proc.terminate()
-    proc.wait(10)
-    if old is None:
-        os.environ.pop("PEDATT_S3_ENDPOINT", None)
-    else:
-        os.environ["PEDATT_S3_ENDPOINT"] = old
+    try:
+        yield f"http://127.0.0.1:{port}"  # tests set PEDATT_S3_ENDPOINT with monkeypatch
+    finally:
+        proc.terminate()
+        proc.wait(10)
 
 
 @pytest.fixture(scope="session")

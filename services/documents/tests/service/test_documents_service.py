@@ -26,6 +26,7 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 200
 
 @pytest.fixture
 def svc(start_service, rpc_client, s3_server, test_pki, monkeypatch):
+    monkeypatch.setenv("PEDATT_S3_ENDPOINT", s3_server)
     monkeypatch.setenv("PEDATT_EDS_TRUST_DIR", str(test_pki.trust_dir))
     monkeypatch.setenv("PEDATT_EDS_REVOCATION_MODE", "soft-fail")
     monkeypatch.setenv("PEDATT_S3_BUCKET", "pedatt-documents-test")
