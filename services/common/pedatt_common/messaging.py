@@ -21,9 +21,10 @@ from pedatt_common.logs import request_id_var
 
 log = logging.getLogger(__name__)
 
-UNROUTED_GIVE_UP_AFTER = timedelta(minutes=10)
-"""An event nobody is bound to is retried this long (a consumer may still be starting), then
-marked published-unrouted so it does not block the relay forever."""
+UNROUTED_GIVE_UP_AFTER = timedelta(seconds=60)
+"""An event nobody is bound to is retried this long, then marked published-unrouted. Consumer
+queues are durable, so "unrouted" only happens before a consumer's first start (covered by
+this window when a stack starts) or for an event nobody consumes (which must not pile up)."""
 
 UNROUTED_RETRY_SECONDS = 1.0
 """How often the oldest unrouted event of a type is tried again; meanwhile later events of
