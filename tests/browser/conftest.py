@@ -156,11 +156,16 @@ def pytest_runtest_makereport(item, call):
     setattr(item, f"rep_{rep.when}", rep)
 
 
-def wait_until(predicate, timeout=15.0, interval=0.25):
+def wait_until(predicate, timeout=15.0, interval=0.25, page=None):
+    """Poll ``predicate``. With ``page``, wait between polls inside the browser (page.wait_for_timeout):
+    the test process is monkey-patched by eventlet, whose sleep does not mix with Playwright's loop."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = predicate()
         if value:
             return value
-        time.sleep(interval)
+        if page is not None:
+            page.wait_for_timeout(interval * 1000)
+        else:
+            time.sleep(interval)
     raise AssertionError("condition not met in time")

@@ -49,7 +49,10 @@ def load_key(state: Path):
 
 def sign(key, cert, data_b64: str, encapsulate: bool, decode: bool = True) -> str:
     content = base64.b64decode(data_b64) if decode else data_b64.encode()
-    options = [] if encapsulate else [pkcs7.PKCS7Options.DetachedSignature]
+    # Binary: sign the bytes as they are (without it, S/MIME text canonicalization turns LF into CRLF)
+    options = [pkcs7.PKCS7Options.Binary]
+    if not encapsulate:
+        options.append(pkcs7.PKCS7Options.DetachedSignature)
     der = (pkcs7.PKCS7SignatureBuilder().set_data(content)
            .add_signer(cert, key, hashes.SHA256())
            .sign(serialization.Encoding.DER, options))
