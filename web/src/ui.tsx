@@ -57,10 +57,11 @@ export function detailLines(e: ApiError): string[] {
   if (!d || typeof d !== "object") return out;
   const reasons = Array.isArray(d.reasons) ? d.reasons : Array.isArray(d.blocking) ? d.blocking : null;
   if (reasons)
-    for (const r of reasons) out.push(typeof r === "string" ? r : String(r?.message ?? r?.text ?? r?.code ?? ""));
+    for (const r of reasons) out.push(typeof r === "string" ? (/^[A-Z0-9_]+$/.test(r) ? "" : r) : String(r?.message ?? r?.text ?? ""));
   const fields = e.fieldErrors();
   for (const [k, v] of Object.entries(fields)) out.push(`${k}: ${v}`);
-  if (typeof d.reason === "string" && !out.length && d.reason !== e.message) out.push(d.reason);
+  // a human-readable reason only: machine codes (TYPE_MISMATCH) are for programs, not people
+  if (typeof d.reason === "string" && !out.length && d.reason !== e.message && !/^[A-Z0-9_]+$/.test(d.reason)) out.push(d.reason);
   if (d.retry_after) out.push(t("err.retryAfter", { s: d.retry_after }));
   return out.filter(Boolean);
 }
