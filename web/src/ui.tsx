@@ -50,6 +50,28 @@ export function ErrorBox({ error, onRetry }: { error: unknown; onRetry?: () => v
   );
 }
 
+const FIELD_LABELS: Record<string, string> = {
+  iin: "staff.iin",
+  bin: "settings.bin",
+  roles: "staff.roles",
+  role: "staff.role",
+  email: "settings.email",
+  phone: "settings.phone",
+  last_name: "staff.lastName",
+  first_name: "staff.firstName",
+  middle_name: "staff.middleName",
+  position_code: "profile.position",
+  category_code: "profile.category",
+  category_valid_until: "profile.validUntil",
+  name_ru: "settings.nameRu",
+  name_kk: "settings.nameKk",
+  address: "settings.address",
+  region: "settings.region",
+  new_password: "pwd.new",
+  current_password: "pwd.current",
+  text: "review.remarkText",
+};
+
 /** Human-readable lines from an error's details: reasons lists and field messages. */
 export function detailLines(e: ApiError): string[] {
   const d = e.details as any;
@@ -59,7 +81,10 @@ export function detailLines(e: ApiError): string[] {
   if (reasons)
     for (const r of reasons) out.push(typeof r === "string" ? (/^[A-Z0-9_]+$/.test(r) ? "" : r) : String(r?.message ?? r?.text ?? ""));
   const fields = e.fieldErrors();
-  for (const [k, v] of Object.entries(fields)) out.push(`${k}: ${v}`);
+  for (const [k, v] of Object.entries(fields)) {
+    const label = FIELD_LABELS[k.split(".").pop() ?? k];
+    out.push(label ? `${t(label)}: ${v}` : v);
+  }
   // a human-readable reason only: machine codes (TYPE_MISMATCH) are for programs, not people
   if (typeof d.reason === "string" && !out.length && d.reason !== e.message && !/^[A-Z0-9_]+$/.test(d.reason)) out.push(d.reason);
   if (d.retry_after) out.push(t("err.retryAfter", { s: d.retry_after }));
