@@ -12,7 +12,7 @@ E2E_S3_PORT = 19000 + 10 * int(TEST_SLOT or 0)
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory):
     stack = Stack(gateway_port=E2E_GATEWAY_PORT, s3_port=E2E_S3_PORT,
-                  amqp_uri=f"amqp://guest:guest@127.0.0.1:5672/{TEST_VHOST}",
+                  amqp_uri=f"amqp://guest:guest@127.0.0.1:5672/{TEST_VHOST}_e2e",  # apart from service tests
                   db_prefix=f"{TEST_DB_PREFIX}e2e_", document_instances=2,
                   log_dir=tmp_path_factory.mktemp("stack-logs"),
                   extra_env={"PEDATT_RPC_TIMEOUT": "5", "PEDATT_DEV_PKI": "1"})
