@@ -354,7 +354,8 @@ def test_whole_workflow(web_stack, ui_factory, ncalayer, request):
     # ---------------------------------------------------------------- the teacher sees the state service's answer
     def accepted():
         page.reload()
-        return page.locator("[data-testid=application][data-status=state_accepted]").count()
+        page.wait_for_selector("[data-testid=application]", state="attached")
+        return page.locator("[data-testid=application]").get_attribute("data-status") == "state_accepted"
     wait_until(accepted, timeout=60, interval=1.0, page=page)
     expect(page.locator(".badge[data-status=state_accepted]").first).to_have_text("Принята государственной услугой")
     teacher.shot("state-accepted")
