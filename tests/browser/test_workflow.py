@@ -362,5 +362,8 @@ def test_whole_workflow(web_stack, ui_factory, ncalayer, request):
     page.click("[data-testid=notifications-link]")
     expect(page.locator("[data-testid=notifications] li").first).to_be_visible()
     teacher.shot("notifications")
+    page.click("button:has-text('Отметить все прочитанными')")
+    expect(page.locator("[data-testid=unread-count]")).to_have_count(0)
+    expect(page.locator("[data-testid=notifications] li.unread")).to_have_count(0)
     for ui in (admin, teacher, director, assessor):
         assert not ui.errors, ui.errors
