@@ -20,7 +20,7 @@ ARTIFACTS = ROOT / "tests" / "artifacts" / "browser"
 CHROMIUM = os.environ.get("PEDATT_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--disable-dev-shm-usage"]
+                 "--disable-dev-shm-usage", "--lang=ru-RU"]
 PASSWORD = "Demo-Pass-2026"
 ACCOUNTS = {role: f"{role}@demo.pedatt.kz" for role in ("admin", "teacher", "director", "assessor", "platform")}
 

@@ -365,5 +365,14 @@ def test_whole_workflow(web_stack, ui_factory, ncalayer, request):
     page.click("button:has-text('Отметить все прочитанными')")
     expect(page.locator("[data-testid=unread-count]")).to_have_count(0)
     expect(page.locator("[data-testid=notifications] li.unread")).to_have_count(0)
+    # ---------------------------------------------------------------- the administrator's overview
+    page = admin.page
+    page.click("nav >> text=Обзор заявок")
+    counts = page.locator("[data-testid=status-counts]")
+    expect(counts).to_contain_text("Принята государственной услугой")
+    expect(page.locator("table.list").first).to_contain_text("Браузерова")
+    expect(page.locator("[data-testid=expiring]")).to_contain_text("Браузерова")
+    expect(page.locator("[data-testid=deliveries]")).to_contain_text("Принято государственной услугой")
+    admin.shot("overview")
     for ui in (admin, teacher, director, assessor):
         assert not ui.errors, ui.errors
