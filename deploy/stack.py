@@ -142,6 +142,21 @@ class Stack:
         wait_for(lambda: port_open(self.state_sandbox_port), 30,
                  f"the state-service sandbox on port {self.state_sandbox_port}")
 
+    def drop_databases(self) -> None:
+        """Start from empty databases (tests: the S3 server's files do not outlive it either)."""
+        from sqlalchemy import create_engine, text
+
+        from pedatt_common.config import PG_DEFAULT
+        admin = create_engine(f"{os.environ.get('PEDATT_PG_URL', PG_DEFAULT)}/postgres",
+                              isolation_level="AUTOCOMMIT")
+        try:
+            with admin.connect() as conn:
+                for service in SERVICES:
+                    conn.execute(text(f'DROP DATABASE IF EXISTS "{self.db_prefix}{service}" '
+                                      "WITH (FORCE)"))
+        finally:
+            admin.dispose()
+
     def migrate(self) -> None:
         subprocess.run([sys.executable, "-m", "pedatt_common.dbadmin", *SERVICES],
                        env=self.env, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)

@@ -17,6 +17,7 @@ def stack(tmp_path_factory):
                   log_dir=tmp_path_factory.mktemp("stack-logs"),
                   extra_env={"PEDATT_RPC_TIMEOUT": "5", "PEDATT_DEV_PKI": "1"})
     try:
+        stack.drop_databases()
         stack.start(seed=True)
         yield stack
     finally:

@@ -91,6 +91,7 @@ def fault_env(request, tmp_path_factory):
                   extra_env={"PEDATT_RPC_TIMEOUT": "5", "PEDATT_DEV_PKI": "1"},
                   restart_crashed=True)
     try:
+        stack.drop_databases()
         stack.start(seed=True)
 
         def restart(pause):
