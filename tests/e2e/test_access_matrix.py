@@ -4,12 +4,11 @@ organization, plus two rules checked for every authenticated route in the OpenAP
 
 Roles are the demo accounts; "foreign" targets belong to a second organization created here.
 Objects of another organization answer 404 (never 403), so their existence does not leak."""
-import random
 
 import pytest
 import requests
 
-from pedatt_common.kz_ids import make_valid
+from tests.ids import random_bin, random_iin
 
 PASSWORD = "Demo-Pass-2026"
 ROLES = ("anonymous", "platform_admin", "org_admin", "teacher", "director", "assessor")
@@ -18,21 +17,10 @@ EMAILS = {"platform_admin": "platform@demo.pedatt.kz", "org_admin": "admin@demo.
           "assessor": "assessor@demo.pedatt.kz"}
 
 
-def valid(prefix_fn):
-    while True:
-        number = make_valid(prefix_fn())
-        if number:
-            return number
 
 
-def random_iin():
-    return valid(lambda: f"{random.randint(60, 99)}{random.randint(1, 12):02d}"
-                         f"{random.randint(1, 28):02d}{random.choice('34')}{random.randint(0, 9999):04d}")
 
 
-def random_bin():
-    return valid(lambda: f"{random.randint(0, 25):02d}{random.randint(1, 12):02d}40"
-                         f"{random.randint(0, 99999):05d}")
 
 
 def _login(url, email, password=PASSWORD):

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from pedatt_common.kz_ids import make_valid
+from tests.ids import random_iin
 
 PASSWORD = "Demo-Pass-2026"
 TEACHER_PASSWORD = "Teacher-Pass-2026!"
@@ -33,12 +33,6 @@ def ok(response, *statuses):
     return response.json() if response.content else None
 
 
-def random_iin() -> str:
-    while True:
-        born = date(1980 + uuid.uuid4().int % 15, 1 + uuid.uuid4().int % 12, 1 + uuid.uuid4().int % 28)
-        iin = make_valid(f"{born:%y%m%d}4{uuid.uuid4().int % 10000:04d}")
-        if iin:
-            return iin
 
 
 def director_key(stack) -> Path | None:

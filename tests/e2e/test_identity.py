@@ -3,6 +3,7 @@ logout, brute-force limiting, password change and reset."""
 import uuid
 
 import pytest
+from tests.ids import random_iin
 
 PASSWORD = "Demo-Pass-2026"
 DEMO = {
@@ -65,16 +66,6 @@ def test_me_requires_a_valid_token(gateway):
 
 
 # -- helpers for tests that need a fresh person ------------------------------------------------
-def random_iin():
-    import random
-
-    from pedatt_common.kz_ids import make_valid
-    while True:
-        prefix = f"{random.randint(60, 99):02d}{random.randint(1, 12):02d}{random.randint(1, 28):02d}" \
-                 f"{random.choice('34')}{random.randint(0, 9999):04d}"
-        iin = make_valid(prefix)
-        if iin:
-            return iin
 
 
 @pytest.fixture(scope="module")

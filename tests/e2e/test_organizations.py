@@ -8,25 +8,15 @@ import pytest
 import requests
 
 from pedatt_common.kz_ids import make_valid
+from tests.ids import random_bin, random_iin, valid
 
 PASSWORD = "Demo-Pass-2026"
 
 
-def valid(prefix_fn):
-    while True:
-        number = make_valid(prefix_fn())
-        if number:
-            return number
 
 
-def random_iin():
-    return valid(lambda: f"{random.randint(60, 99)}{random.randint(1, 12):02d}"
-                         f"{random.randint(1, 28):02d}{random.choice('34')}{random.randint(0, 9999):04d}")
 
 
-def random_bin():
-    return valid(lambda: f"{random.randint(0, 25):02d}{random.randint(1, 12):02d}40"
-                         f"{random.randint(0, 99999):05d}")
 
 
 def bad_checksum(number):
