@@ -4,10 +4,9 @@ changes nothing). Each module in ``deploy/seeds/`` is a step, run in name order;
 import importlib
 import pkgutil
 
-from nameko.standalone.rpc import ClusterRpcProxy
-
 import deploy.seeds
-from pedatt_common.config import amqp_uri
+from pedatt_common.config import amqp_uri  # first: pedatt_common quiets eventlet's notice
+from nameko.standalone.rpc import ClusterRpcProxy  # noqa: E402
 
 
 def main() -> None:

@@ -8,3 +8,4 @@ threads = int(os.environ.get("PEDATT_GATEWAY_THREADS", "8"))
 timeout = 120
 graceful_timeout = 10
 accesslog = os.environ.get("PEDATT_GATEWAY_ACCESSLOG") or None
+control_socket_disable = True  # several gateways (dev stack, tests, benches) share one machine
