@@ -6,6 +6,7 @@ Used by the dev stack (deploy/dev_pki.py), the signing tool (documents.cli) and 
 from __future__ import annotations
 
 import datetime as dt
+import warnings
 from dataclasses import dataclass
 
 from cryptography import x509
@@ -14,6 +15,9 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import pkcs7, pkcs12
 from cryptography.x509 import ocsp
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+# NCA's CA names exceed X.509's 64-character advice; real NCA certificates carry them too.
+warnings.filterwarnings("ignore", message="Attribute's length must be")
 
 OID_INDIVIDUAL = "1.2.398.3.3.4.1.1"
 OID_ORGANIZATION = "1.2.398.3.3.4.1.2"
