@@ -29,8 +29,9 @@ test: install web
 	$(BIN)/python -m deploy.testenv
 	$(BIN)/pytest
 
+BENCH ?= rpc_roundtrip documents gost applications_list
 bench: install
-	$(BIN)/python bench/rpc_roundtrip.py
+	for b in $(BENCH); do $(BIN)/python bench/$$b.py || exit 1; done
 
 clean:
 	rm -rf $(VENV) .run
