@@ -2,7 +2,7 @@
 import os
 
 bind = os.environ.get("PEDATT_GATEWAY_BIND", "127.0.0.1:8000")
-worker_class = "gthread"
+worker_class = os.environ.get("PEDATT_GATEWAY_WORKER_CLASS", "gthread")
 workers = int(os.environ.get("PEDATT_GATEWAY_WORKERS", "2"))
 threads = int(os.environ.get("PEDATT_GATEWAY_THREADS", "8"))
 timeout = 120
