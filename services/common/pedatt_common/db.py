@@ -39,7 +39,11 @@ def new_id() -> uuid.UUID:
 
 def make_engine(url: str, **kwargs):
     _make_psycopg2_green_if_eventlet()
-    kwargs.setdefault("pool_pre_ping", True)
+    # No per-checkout ping (a round trip on every unit of work, ~5% of a list request's cost):
+    # a dropped connection fails the calls in flight, SQLAlchemy then invalidates the whole
+    # pool, and recycling bounds a connection's age.
+    kwargs.setdefault("pool_pre_ping", False)
+    kwargs.setdefault("pool_recycle", 300)
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 10)
     return create_engine(url, **kwargs)
