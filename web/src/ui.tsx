@@ -137,6 +137,20 @@ export function ProgressBar({ value, label }: { value: number; label?: string })
   );
 }
 
+/** A dialog form's submit and cancel buttons. */
+export function FormButtons({ submitLabel, onCancel }: { submitLabel: string; onCancel: () => void }) {
+  return (
+    <div className="row">
+      <button type="submit" className="btn btn-primary">
+        {submitLabel}
+      </button>
+      <button type="button" className="btn" onClick={onCancel}>
+        {t("common.cancel")}
+      </button>
+    </div>
+  );
+}
+
 export function Modal({ title, onClose, children }: { title: string; onClose: () => void; children: ReactNode }) {
   useEffect(() => {
     const h = (e: KeyboardEvent) => e.key === "Escape" && onClose();

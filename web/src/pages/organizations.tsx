@@ -2,7 +2,7 @@ import { useState } from "react";
 import { api, ApiError } from "../api";
 import { fmtDate, pick, t } from "../i18n";
 import { loadReference } from "../reference";
-import { Empty, ErrorBox, Field, Loading, Modal, Notice, useAsync } from "../ui";
+import { Empty, ErrorBox, Field, FormButtons, Loading, Modal, Notice, useAsync } from "../ui";
 
 /** Platform administrator: organizations and their first administrators. */
 export function OrganizationsPage() {
@@ -126,14 +126,7 @@ function AddOrganization({ reference, onClose, onDone }: { reference: any; onClo
           {inp(a, setA, "first_name", t("staff.firstName"), fe["admin.first_name"])}
         </div>
         <ErrorBox error={error} />
-        <div className="row">
-          <button type="submit" className="btn btn-primary">
-            {t("common.add")}
-          </button>
-          <button type="button" className="btn" onClick={onClose}>
-            {t("common.cancel")}
-          </button>
-        </div>
+        <FormButtons submitLabel={t("common.add")} onCancel={onClose} />
       </form>
     </Modal>
   );

@@ -2,7 +2,7 @@ import { useState } from "react";
 import { api, ApiError } from "../api";
 import { fmtDateTime, pick, t } from "../i18n";
 import { loadReference } from "../reference";
-import { ActionButton, Empty, ErrorBox, Field, Loading, Modal, Notice, useAsync } from "../ui";
+import { ActionButton, Empty, ErrorBox, Field, FormButtons, Loading, Modal, Notice, useAsync } from "../ui";
 
 const ROLES = ["org_admin", "teacher", "director", "assessor"];
 
@@ -204,14 +204,7 @@ function AddStaff({ reference, onClose, onDone }: { reference: any; onClose: () 
           ))}
         </div>
         <ErrorBox error={error} />
-        <div className="row">
-          <button type="submit" className="btn btn-primary">
-            {t("common.add")}
-          </button>
-          <button type="button" className="btn" onClick={onClose}>
-            {t("common.cancel")}
-          </button>
-        </div>
+        <FormButtons submitLabel={t("common.add")} onCancel={onClose} />
       </form>
     </Modal>
   );
