@@ -5,6 +5,10 @@ checks, and PKCS#12 signing keys for demo people (password ``Demo-Pass-2026``).
 Idempotent: the CA is created once and reused; a person's key is re-issued only when missing or
 when the IIN/BIN in it changed. ``python -m deploy.dev_pki`` prints where everything is.
 Sign with: ``python -m documents.cli sign --key <pki>/keys/teacher.p12 --file a.pdf --detached``.
+
+The GOST line (Kazakh GOST 34.10-2015/512, as НУЦ РК issues to legal entities) is built the same
+way: ``ensure_gost_ca`` / ``ensure_gost_person`` (keys ``<name>-gost.p12``); sign with
+``python -m documents.gost sign --p12 <pki>/keys/director-gost.p12 --password Demo-Pass-2026 a.pdf a.cms``.
 """
 import datetime as dt
 import json
@@ -86,6 +90,60 @@ def ensure_person(name: str, *, iin: str, surname: str, first_name: str, patrony
                              patronymic=patronymic.upper() if patronymic else None, bin=bin,
                              organization=organization, roles=tuple(roles))
     _write(path, pki.to_p12(person, [inter.cert, root.cert], P12_PASSWORD, name), private=True)
+    return path
+
+
+def ensure_gost_ca(home: Path | None = None, trust: Path | None = None):
+    """A GOST root and issuing CA next to the RSA ones (created once; kept as PKCS#12)."""
+    from documents.gost import issue, load_pkcs12
+
+    home = home or settings.pki_dir()
+    trust = trust or settings.trust_dir()
+    ca_dir = home / "ca"
+    cas = []
+    for key_name, trust_name, make in (
+            ("gost-root.p12", "dev-gost-root.cer", lambda: issue.make_root()),
+            ("gost-intermediate.p12", "dev-gost-intermediate.cer",
+             lambda: issue.make_intermediate(cas[0]))):
+        path = ca_dir / key_name
+        if path.exists() and (trust / trust_name).exists():
+            key, certs = load_pkcs12(path.read_bytes(), P12_PASSWORD)
+            cas.append(issue.GostIssued(certs[0], key))
+            continue
+        ca = make()
+        _write(path, ca.to_p12(P12_PASSWORD, name=key_name), private=True)
+        _write(trust / trust_name, ca.cert)
+        _write(trust / "revocation" / trust_name.replace(".cer", ".crl"),
+               issue.make_crl(issuer_cert=ca.cert, issuer_key=ca.key))
+        cas.append(ca)
+    return cas[0], cas[1]
+
+
+def ensure_gost_person(name: str, *, iin: str, surname: str, first_name: str,
+                       patronymic: str | None = None, bin: str | None = None,
+                       organization: str | None = None, roles=(), home: Path | None = None) -> Path:
+    """A GOST 34.10-2015/512 signing key (``keys/<name>-gost.p12``), re-issued when the IIN/BIN changed."""
+    from asn1crypto import x509 as asn1_x509
+
+    from documents.gost import issue, load_pkcs12
+
+    home = home or settings.pki_dir()
+    root, inter = ensure_gost_ca(home)
+    path = home / "keys" / f"{name}-gost.p12"
+    if path.exists():
+        try:
+            _, certs = load_pkcs12(path.read_bytes(), P12_PASSWORD)
+            subject = asn1_x509.Certificate.load(certs[0]).subject.native
+            if (subject.get("serial_number") == f"IIN{iin}"
+                    and subject.get("organizational_unit_name") == (f"BIN{bin}" if bin else None)
+                    and asn1_x509.Certificate.load(certs[0]).issuer == inter.certificate.subject):
+                return path
+        except Exception:  # noqa: BLE001 - unreadable: re-issue
+            pass
+    person = issue.make_person(inter, iin=iin, surname=surname.upper(), first_name=first_name.upper(),
+                               patronymic=patronymic.upper() if patronymic else None, bin=bin,
+                               organization=organization, roles=tuple(roles))
+    _write(path, person.to_p12(P12_PASSWORD, chain=[inter], name=f"{name}-gost"), private=True)
     return path
 
 
