@@ -27,6 +27,7 @@ from applications.models import (Application, Notification, PortfolioDocument, R
 from applications.schemas import (CreateApplicationSchema, ListApplicationsSchema, RemarksSchema,
                                   SubmitSchema, UpdateApplicationSchema)
 from pedatt_common.actor import Actor
+from pedatt_common.wire import iso, parse_uuid
 from pedatt_common.db import new_id, utcnow
 from pedatt_common.errors import (DependencyUnavailable, IllegalTransition, InvalidInput, NotFound,
                                   PermissionDenied, invalid_from_marshmallow)
@@ -77,16 +78,8 @@ def _load(schema, data):
 
 
 def _uuid(value, field="id"):
-    try:
-        return uuid.UUID(str(value))
-    except (ValueError, TypeError, AttributeError):
-        raise InvalidInput("Некорректный идентификатор", {"fields": {field: ["Ожидается UUID"]}}) from None
-
-
-def _iso(value):
-    if value is None or isinstance(value, str):  # already ISO-8601 (rows read as JSON)
-        return value
-    return value.isoformat()
+    return parse_uuid(value, lambda: InvalidInput("Некорректный идентификатор",
+                                                  {"fields": {field: ["Ожидается UUID"]}}))
 
 
 def _str(value):
@@ -101,8 +94,8 @@ def dump_summary(app: Application) -> dict:
             "edition_code": app.edition_code, "target_category": app.target_category,
             "current_category": app.current_category, "status": app.status,
             "status_title": domain.STATUS_TITLES[app.status], "version": app.version,
-            "submission_count": app.submission_count, "created_at": _iso(app.created_at),
-            "updated_at": _iso(app.updated_at), "submitted_at": _iso(app.submitted_at)}
+            "submission_count": app.submission_count, "created_at": iso(app.created_at),
+            "updated_at": iso(app.updated_at), "submitted_at": iso(app.submitted_at)}
 
 
 def dump_portfolio_document(pd: PortfolioDocument) -> dict:
@@ -110,8 +103,8 @@ def dump_portfolio_document(pd: PortfolioDocument) -> dict:
             "document_version": pd.document_version, "filename": pd.filename,
             "content_type": pd.content_type, "size": pd.size, "sha256": pd.sha256,
             "needs_head_signature": pd.needs_head, "head_signed": pd.head_signed_at is not None,
-            "head_signed_at": _iso(pd.head_signed_at), "head_signer_iin": pd.head_signer_iin,
-            "added_at": _iso(pd.added_at)}
+            "head_signed_at": iso(pd.head_signed_at), "head_signer_iin": pd.head_signer_iin,
+            "added_at": iso(pd.added_at)}
 
 
 def _doc_rows(docs):
@@ -175,7 +168,7 @@ class ApplicationsService(ServiceBase):
                 .on_conflict_do_nothing(index_elements=["user_id", "edition_code"]))
             ack = self._acknowledgement(uow, actor.user_id, edition_code)
             return {"edition_code": ack.edition_code, "acknowledged": True,
-                    "acknowledged_at": _iso(ack.acknowledged_at), "user_id": str(ack.user_id)}
+                    "acknowledged_at": iso(ack.acknowledged_at), "user_id": str(ack.user_id)}
 
     @rpc(expected_exceptions=EXPECTED)
     def get_rules_acknowledgement(self, actor):
@@ -184,7 +177,7 @@ class ApplicationsService(ServiceBase):
         with self.db as uow:
             ack = self._acknowledgement(uow, actor.user_id, edition.code)
         return {"edition_code": edition.code, "acknowledged": ack is not None,
-                "acknowledged_at": _iso(ack.acknowledged_at) if ack else None}
+                "acknowledged_at": iso(ack.acknowledged_at) if ack else None}
 
     @staticmethod
     def _acknowledgement(uow, user_id, edition_code):
@@ -350,7 +343,6 @@ class ApplicationsService(ServiceBase):
         data = _load(UpdateApplicationSchema(), changes)
         with self.db as uow:
             app = self._editable(uow, actor, application_id, version)
-            edition = EDITIONS[app.edition_code]
             codes = {i["code"] for i in checklist(app.edition_code, app.target_category)}
             if "form" in data:
                 app.form = {**app.form, **data["form"]}
@@ -372,7 +364,6 @@ class ApplicationsService(ServiceBase):
         document_id = _uuid(document_id, "document_id")
         with self.db as uow:
             app = self._editable(uow, actor, application_id, version)
-            edition = EDITIONS[app.edition_code]
             item = next((i for i in checklist(app.edition_code, app.target_category) if i["code"] == item_code), None)
             if item is None:
                 raise InvalidInput("Такого пункта нет в перечне документов для этой категории",
@@ -443,7 +434,7 @@ class ApplicationsService(ServiceBase):
             application_id=app.id, edition=EDITIONS[app.edition_code].summary(), form=app.form,
             target_category=app.target_category, documents=_doc_rows(docs), item_flags=app.item_flags,
             submission_number=app.submission_count + 1,
-            rules_acknowledged_at=_iso(app.rules_acknowledged_at))
+            rules_acknowledged_at=iso(app.rules_acknowledged_at))
         return domain.canonical_bytes(doc)
 
     # ======================================================================= submit / withdraw
@@ -687,7 +678,7 @@ class ApplicationsService(ServiceBase):
                 Notification.user_id == _uuid(actor.user_id), Notification.read_at.is_(None)))
             return {"items": [{"id": str(n.id), "kind": n.kind, "title": n.title,
                                "application_id": _str(n.application_id), "data": n.data,
-                               "created_at": _iso(n.created_at), "read_at": _iso(n.read_at)}
+                               "created_at": iso(n.created_at), "read_at": iso(n.read_at)}
                               for n in rows], "unread": unread}
 
     @rpc(expected_exceptions=EXPECTED)
@@ -862,7 +853,7 @@ class ApplicationsService(ServiceBase):
                                    .order_by(table.c.created_at)).all()
         return [{"id": str(t.id), "from_status": t.from_status, "to_status": t.to_status,
                  "action": t.action, "actor_user_id": _str(t.actor_user_id), "actor_kind": t.actor_kind,
-                 "comment": t.comment, "created_at": _iso(t.created_at)} for t in rows]
+                 "comment": t.comment, "created_at": iso(t.created_at)} for t in rows]
 
     def _full(self, uow, app, actor) -> dict:
         uow.session.flush()
@@ -906,7 +897,7 @@ class ApplicationsService(ServiceBase):
             "form": app.form, "item_flags": app.item_flags, "early": app.early,
             "declared_achievements": app.declared_achievements,
             "rules_edition": edition.summary(),
-            "rules_acknowledged_at": _iso(app.rules_acknowledged_at),
+            "rules_acknowledged_at": iso(app.rules_acknowledged_at),
             "portfolio": items,
             "completeness": {k: comp[k] for k in ("complete", "missing_items",
                                                   "awaiting_head_signature", "reasons")},
@@ -916,7 +907,7 @@ class ApplicationsService(ServiceBase):
                 "number": app.submission_count, "canonical_sha256": app.canonical_sha256,
                 "signature_kind": app.signature_kind, "signature": app.signature_report,
                 "paper_scan_document_id": _str(app.paper_scan_document_id),
-                "submitted_at": _iso(app.submitted_at)},
+                "submitted_at": iso(app.submitted_at)},
             "allowed_actions": domain.allowed_actions(app.status, kind) if kind else [],
             "timeline": [{k: t[k] for k in ("id", "from_status", "to_status", "action", "actor_user_id",
                                             "actor_kind", "comment", "created_at")}
@@ -955,7 +946,7 @@ def _report_summary(report) -> dict:
 
 
 def _encode_cursor(created_at, app_id) -> str:
-    raw = json.dumps([_iso(created_at), str(app_id)]).encode()
+    raw = json.dumps([iso(created_at), str(app_id)]).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
@@ -1009,7 +1000,7 @@ def build_form(staff: dict, org: dict, target_category: str, actor) -> tuple[dic
         "experience_years": None if years is None else f"{years:g}",
         "organization_id": str(actor.organization_id),
         "organization_name": org.get("name_ru"), "organization_bin": org.get("bin"),
-        "current_category": category, "current_category_valid_until": _iso(_date(valid_until)),
+        "current_category": category, "current_category_valid_until": iso(_date(valid_until)),
         "target_category": target_category,
     }
     profile = domain.Profile(iin=staff.get("iin"), experience_years=years,

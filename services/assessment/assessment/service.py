@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from pedatt_common.actor import Actor
+from pedatt_common.wire import iso, parse_uuid
 from pedatt_common.db import utcnow
 from pedatt_common.errors import (EXPECTED, Conflict, DependencyUnavailable, IllegalTransition,
                                   InvalidInput, NotFound, PermissionDenied, ServiceError,
@@ -36,16 +37,9 @@ RESULT_STATUSES = ["state_accepted", "state_refused"]
 COMMAND_NOT_FOUND_LIMIT = 10
 
 
-def _iso(value):
-    return value.isoformat() if value is not None else None
-
-
 def _uuid(value, field="application_id"):
-    import uuid
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        raise InvalidInput("Неверный идентификатор", {"fields": {field: ["Неверный UUID"]}}) from None
+    return parse_uuid(value, lambda: InvalidInput("Неверный идентификатор",
+                                                  {"fields": {field: ["Неверный UUID"]}}))
 
 
 class AssessmentService(ServiceBase):
@@ -136,7 +130,7 @@ class AssessmentService(ServiceBase):
             Mark.application_id == review.application_id,
             Mark.submission_number == review.submission_number)).scalars()
         return {m.item_code: {"verdict": m.verdict, "text": m.text, "marked_by": m.marked_by,
-                              "marked_at": _iso(m.marked_at)} for m in rows}
+                              "marked_at": iso(m.marked_at)} for m in rows}
 
     @staticmethod
     def _review_dict(review: Review) -> dict:
@@ -144,8 +138,8 @@ class AssessmentService(ServiceBase):
                 "organization_id": review.organization_id, "teacher_id": review.teacher_id,
                 "teacher_name": review.teacher_name, "target_category": review.target_category,
                 "status": review.status, "submission_number": review.submission_number,
-                "assessor_id": review.assessor_id, "assigned_at": _iso(review.assigned_at),
-                "submitted_at": _iso(review.submitted_at), "updated_at": _iso(review.updated_at)}
+                "assessor_id": review.assessor_id, "assigned_at": iso(review.assigned_at),
+                "submitted_at": iso(review.submitted_at), "updated_at": iso(review.updated_at)}
 
     @staticmethod
     def _delivery_dict(d: Delivery, now=None) -> dict:
@@ -154,10 +148,10 @@ class AssessmentService(ServiceBase):
         return {"id": str(d.id), "application_id": str(d.application_id),
                 "organization_id": d.organization_id, "submission_number": d.submission_number,
                 "message_id": d.message_id, "correlation_id": d.correlation_id, "state": d.state,
-                "attempts": d.attempts, "next_attempt_at": _iso(d.next_attempt_at),
+                "attempts": d.attempts, "next_attempt_at": iso(d.next_attempt_at),
                 "last_error": d.last_error, "resends": d.resends, "reasons": d.reasons or [],
-                "queued_at": _iso(d.queued_at), "sent_at": _iso(d.sent_at),
-                "due_at": _iso(d.due_at), "result_at": _iso(d.result_at), "overdue": overdue,
+                "queued_at": iso(d.queued_at), "sent_at": iso(d.sent_at),
+                "due_at": iso(d.due_at), "result_at": iso(d.result_at), "overdue": overdue,
                 "documents": len((d.package or {}).get("documents") or [])}
 
     def _assigned(self, uow, a: Actor, application_id) -> Review:
@@ -290,10 +284,10 @@ class AssessmentService(ServiceBase):
                 "blockers": domain.accept_blockers(items, docs, marks, app_sig),
                 "decisions": [{"id": str(d.id), "kind": d.kind, "actor_user_id": d.actor_user_id,
                                "submission_number": d.submission_number, "comment": d.comment,
-                               "remarks": d.remarks, "created_at": _iso(d.created_at)}
+                               "remarks": d.remarks, "created_at": iso(d.created_at)}
                               for d in decisions],
                 "log": [{"action": l.action, "actor_user_id": l.actor_user_id,
-                         "details": l.details, "created_at": _iso(l.created_at)} for l in logs],
+                         "details": l.details, "created_at": iso(l.created_at)} for l in logs],
                 "delivery": self._delivery_dict(delivery) if delivery else None,
             }
 
@@ -517,7 +511,7 @@ class AssessmentService(ServiceBase):
                 DeliveryAttempt.delivery_id == d.id).order_by(DeliveryAttempt.id)).scalars()
             return {**self._delivery_dict(d),
                     "history": [{"kind": x.kind, "outcome": x.outcome, "http_status": x.http_status,
-                                 "error": x.error, "at": _iso(x.at)} for x in attempts]}
+                                 "error": x.error, "at": iso(x.at)} for x in attempts]}
 
     @rpc(expected_exceptions=EXPECTED)
     def get_application_filing(self, actor, application_id):
@@ -678,7 +672,7 @@ class AssessmentService(ServiceBase):
                                            "organization_id": d.organization_id,
                                            "delivery_id": str(d.id), "message_id": d.message_id,
                                            "correlation_id": d.correlation_id,
-                                           "due_at": _iso(d.due_at)})
+                                           "due_at": iso(d.due_at)})
 
     def _retry_later(self, uow, d: Delivery, now, exc) -> None:
         error = exc.message if isinstance(exc, ServiceError) else str(exc)

@@ -23,6 +23,8 @@ from pathlib import Path
 
 from asn1crypto import cms, core, crl as asn1_crl, ocsp as asn1_ocsp, pem, x509
 
+from pedatt_common.wire import iso
+
 log = logging.getLogger(__name__)
 
 GOST_ARC = "1.2.398.3.10"
@@ -388,10 +390,6 @@ def check_rules(signers: list[dict], signer_iin: str | None = None,
 
 
 # -- verification --------------------------------------------------------------------------
-def _iso(value):
-    return value.isoformat() if isinstance(value, dt.datetime) else value
-
-
 def _find_cert(si: cms.SignerInfo, certs: list[x509.Certificate]):
     sid = si["sid"]
     if sid.name == "issuer_and_serial_number":
@@ -620,8 +618,8 @@ def _revocation_evidence(trust: TrustStore, signers: list[dict]) -> dict:
         der = c.dump()
         tbs = c["tbs_cert_list"]
         out_crls.append({"sha256": hashlib.sha256(der).hexdigest(), "issuer": c.issuer.human_friendly,
-                         "this_update": _iso(tbs["this_update"].native),
-                         "next_update": _iso(tbs["next_update"].native),
+                         "this_update": iso(tbs["this_update"].native),
+                         "next_update": iso(tbs["next_update"].native),
                          "der_b64": base64.b64encode(der).decode()})
     out_ocsps = []
     for resp in ocsps:
@@ -630,7 +628,7 @@ def _revocation_evidence(trust: TrustStore, signers: list[dict]) -> dict:
                    for r in resp.response_data["responses"]):
                 der = resp.dump()
                 out_ocsps.append({"sha256": hashlib.sha256(der).hexdigest(),
-                                  "produced_at": _iso(resp.response_data["produced_at"].native),
+                                  "produced_at": iso(resp.response_data["produced_at"].native),
                                   "der_b64": base64.b64encode(der).decode()})
         except Exception:  # noqa: BLE001
             continue
@@ -647,7 +645,7 @@ def _verify_signer(index, si, sd, all_certs, digests, trust, receipt_time, gost)
            "revocation": {"mode": trust.revocation_mode}}
     try:
         from pyhanko.sign.validation.generic_cms import extract_self_reported_ts
-        out["signing_time_claimed"] = _iso(extract_self_reported_ts(si))
+        out["signing_time_claimed"] = iso(extract_self_reported_ts(si))
     except Exception:  # noqa: BLE001
         pass
     cert = _find_cert(si, all_certs)
@@ -684,7 +682,7 @@ def _verify_signer(index, si, sd, all_certs, digests, trust, receipt_time, gost)
         if isinstance(result.get("revocation"), dict):
             out["revocation"].update(result["revocation"])
         if result.get("moment"):
-            out["moment"] = _iso(result["moment"])
+            out["moment"] = iso(result["moment"])
             out["moment_source"] = ("timestamp" if result.get("moment_source") == "timestamp"
                                     else "receipt")
         code = result.get("reason_code") or "INVALID_SIGNATURE"
@@ -721,7 +719,7 @@ def _verify_signer(index, si, sd, all_certs, digests, trust, receipt_time, gost)
             pass
     rd = status.revocation_details
     if rd is not None:
-        out["revocation"].update(status="revoked", revoked_at=_iso(rd.revocation_date),
+        out["revocation"].update(status="revoked", revoked_at=iso(rd.revocation_date),
                                  reason=str(rd.revocation_reason.native)
                                  if rd.revocation_reason else None)
     if not intact:
@@ -841,7 +839,7 @@ async def _pyhanko_validate(view, si, digest, digests, trust, receipt_time):
                 si, ts_validation_context=trust.validation_context(None), raw_digest=raw_digest)
             tsv = timing.get("timestamp_validity")
             if tsv is not None:
-                ts = {"time": _iso(tsv.timestamp), "intact": bool(tsv.intact),
+                ts = {"time": iso(tsv.timestamp), "intact": bool(tsv.intact),
                       "valid": bool(tsv.valid), "trusted": bool(tsv.trusted)}
                 if tsv.intact and tsv.valid and tsv.trusted:
                     source, moment = "timestamp", tsv.timestamp

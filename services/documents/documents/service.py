@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from pedatt_common.actor import Actor
+from pedatt_common.wire import iso, parse_uuid
 from pedatt_common.db import utcnow
 from pedatt_common.errors import (EXPECTED, Conflict, DependencyUnavailable, InvalidInput,
                                   NotFound, PayloadTooLarge, PermissionDenied, Unprocessable,
@@ -32,20 +33,13 @@ SPOOL_IN_MEMORY = 8 * 1024 * 1024
 MAX_SIGNATURE_CHARS = 2 * 1024 * 1024
 
 
-def _iso(value):
-    return value.isoformat() if value else None
-
-
 def _uuid(value, what="документ") -> uuid.UUID:
-    try:
-        return uuid.UUID(str(value))
-    except (ValueError, TypeError, AttributeError):
-        raise NotFound(f"Не найден {what}", {"id": str(value)}) from None
+    return parse_uuid(value, lambda: NotFound(f"Не найден {what}", {"id": str(value)}))
 
 
 def version_dict(v: DocumentVersion) -> dict:
     return {"version": v.version, "filename": v.filename, "content_type": v.content_type,
-            "size": v.size, "sha256": v.sha256, "uploaded_at": _iso(v.uploaded_at),
+            "size": v.size, "sha256": v.sha256, "uploaded_at": iso(v.uploaded_at),
             "uploaded_by": v.uploaded_by, "status": v.status}
 
 
@@ -57,14 +51,14 @@ def document_dict(doc: Document, current: DocumentVersion | None) -> dict:
             "content_type": current.content_type if current else None,
             "size": current.size if current else None,
             "sha256": current.sha256 if current else None,
-            "created_at": _iso(doc.created_at), "updated_at": _iso(doc.updated_at),
-            "deleted_at": _iso(doc.deleted_at)}
+            "created_at": iso(doc.created_at), "updated_at": iso(doc.updated_at),
+            "deleted_at": iso(doc.deleted_at)}
 
 
 def signature_dict(sig: Signature) -> dict:
     report = dict(sig.report)
     report.update(id=str(sig.id), document_id=str(sig.document_id), version=sig.version,
-                  created_by=sig.created_by, created_at=_iso(sig.created_at))
+                  created_by=sig.created_by, created_at=iso(sig.created_at))
     return report
 
 
@@ -72,7 +66,7 @@ def signature_summary(sig: Signature) -> dict:
     r = sig.report
     return {"id": str(sig.id), "version": sig.version, "valid": sig.valid,
             "reason_code": sig.reason_code, "reason": r.get("reason"),
-            "signers": events.signer_summary(r), "created_at": _iso(sig.created_at)}
+            "signers": events.signer_summary(r), "created_at": iso(sig.created_at)}
 
 
 class DocumentsService(ServiceBase):
@@ -160,7 +154,7 @@ class DocumentsService(ServiceBase):
             slot = {"upload_id": str(version.id), "document_id": str(doc.id),
                     "object_key": version.object_key, "bucket": self.storage.bucket,
                     "filename": name, "content_type": version.declared_type,
-                    "expires_at": _iso(version.expires_at), "max_size": min(limit, data["size"] or limit)}
+                    "expires_at": iso(version.expires_at), "max_size": min(limit, data["size"] or limit)}
         try:
             slot["put"] = {"url": self.storage.presigned_put(slot["object_key"], ttl),
                            "method": "PUT", "headers": {"Content-Type": slot["content_type"]}}
@@ -327,7 +321,7 @@ class DocumentsService(ServiceBase):
                    "bucket": self.storage.bucket}
         out["url"] = self.storage.presigned_get(out["object_key"], settings.DOWNLOAD_TTL,
                                                 out["filename"], out["content_type"])
-        out["expires_at"] = _iso(utcnow() + dt.timedelta(seconds=settings.DOWNLOAD_TTL))
+        out["expires_at"] = iso(utcnow() + dt.timedelta(seconds=settings.DOWNLOAD_TTL))
         return out
 
     # -- deletion, locking, retention ---------------------------------------------------------

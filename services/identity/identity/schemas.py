@@ -1,7 +1,7 @@
 """Marshmallow schemas of the identity service's RPC inputs and outputs."""
 import re
 
-from marshmallow import Schema, ValidationError, fields, validate, validates
+from marshmallow import Schema, ValidationError, fields, validate
 
 from pedatt_common import kz_ids
 

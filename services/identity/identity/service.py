@@ -9,6 +9,7 @@ from nameko.timer import timer
 from sqlalchemy import or_, select, update
 
 from pedatt_common.actor import Actor
+from pedatt_common.wire import parse_uuid
 from pedatt_common.db import new_id, utcnow
 from pedatt_common.errors import (EXPECTED, Conflict, InvalidInput, NotFound, PermissionDenied,
                                   RateLimited, Unauthorized, invalid_from_marshmallow)
@@ -32,10 +33,7 @@ def _load(schema, data, partial=False):
 
 
 def _uuid(value, what="Пользователь"):
-    try:
-        return uuid.UUID(str(value))
-    except (ValueError, TypeError):
-        raise NotFound(f"{what} не найден") from None
+    return parse_uuid(value, lambda: NotFound(f"{what} не найден"))
 
 
 def _find_by_login(session, login: str):

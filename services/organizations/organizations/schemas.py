@@ -2,7 +2,7 @@
 import re
 from datetime import date
 
-from marshmallow import ValidationError, fields, validate, validates_schema
+from marshmallow import ValidationError, fields, validate
 
 from pedatt_common import kz_ids
 

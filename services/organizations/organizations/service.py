@@ -16,12 +16,13 @@ import uuid
 
 from marshmallow import ValidationError
 from nameko.rpc import RpcProxy, rpc
-from sqlalchemy import String, cast, func, or_, select
+from sqlalchemy import cast, func, or_, select
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from pedatt_common import kz_ids
+from pedatt_common.wire import iso, parse_uuid
 from pedatt_common.actor import Actor
 from pedatt_common.db import new_id, utcnow
 from pedatt_common.errors import (EXPECTED, Conflict, InvalidInput, NotFound, PermissionDenied,
@@ -61,14 +62,7 @@ def _load(schema, data, partial=False):
 
 
 def _uuid(value, message="Сотрудник не найден"):
-    try:
-        return uuid.UUID(str(value))
-    except (ValueError, TypeError):
-        raise NotFound(message) from None
-
-
-def _iso(value):
-    return value.isoformat() if value is not None else None
+    return parse_uuid(value, lambda: NotFound(message))
 
 
 def full_name(p) -> str:
@@ -88,7 +82,7 @@ def dump_staff(st: Staff) -> dict:
         "phone": st.phone,
         "roles": list(st.roles or []),
         "is_active": st.is_active,
-        "deactivated_at": _iso(st.deactivated_at),
+        "deactivated_at": iso(st.deactivated_at),
         "position_code": st.position_code,
         "position_title": reference.position_title(st.position_code),
         "subjects": list(st.subjects or []),
@@ -98,9 +92,9 @@ def dump_staff(st: Staff) -> dict:
         "category_code": st.category_code,
         "category_title": reference.category_title(st.category_code),
         "category_order_number": st.category_order_number,
-        "category_order_date": _iso(st.category_order_date),
-        "category_valid_until": _iso(st.category_valid_until),
-        "updated_at": _iso(st.updated_at),
+        "category_order_date": iso(st.category_order_date),
+        "category_valid_until": iso(st.category_valid_until),
+        "updated_at": iso(st.updated_at),
     }
 
 
@@ -125,7 +119,7 @@ def dump_organization(org: Organization, director: Staff | None) -> dict:
                       "full_name": full_name(director)} if director else None),
         "attestation_settings": _settings_view(org.attestation_settings),
         "is_active": org.is_active,
-        "created_at": _iso(org.created_at),
+        "created_at": iso(org.created_at),
     }
 
 
@@ -644,7 +638,7 @@ class OrganizationsService(ServiceBase):
                       "actor_user_id": str(r.actor_user_id) if r.actor_user_id else None,
                       "actor_full_name": (full_name(people[r.actor_user_id])
                                           if r.actor_user_id in people else None),
-                      "at": _iso(r.at)} for r in rows]
+                      "at": iso(r.at)} for r in rows]
             return {"items": items, "total": total, "page": page, "per_page": per_page}
 
     @rpc(expected_exceptions=EXPECTED)
