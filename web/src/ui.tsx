@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useRef, useState, type ReactNode } from "react";
 import { ApiError, errorMessage } from "./api";
-import { t } from "./i18n";
+import { pick, t } from "./i18n";
 
 /** Load data; re-run with reload(). Errors are kept as messages fit for a person. */
 export function useAsync<T>(fn: () => Promise<T>, deps: unknown[] = []) {
@@ -134,6 +134,19 @@ export function ProgressBar({ value, label }: { value: number; label?: string })
       <div className="progress-bar" style={{ width: `${pct}%` }} />
       <span className="progress-text">{pct}%</span>
     </div>
+  );
+}
+
+/** The options of a select over a reference list (codes with ru/kk titles). */
+export function ReferenceOptions({ items }: { items: any[] | undefined }) {
+  return (
+    <>
+      {(items ?? []).map((x) => (
+        <option key={x.code} value={x.code}>
+          {pick(x)}
+        </option>
+      ))}
+    </>
   );
 }
 

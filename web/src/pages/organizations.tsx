@@ -2,7 +2,7 @@ import { useState } from "react";
 import { api, ApiError } from "../api";
 import { fmtDate, pick, t } from "../i18n";
 import { loadReference } from "../reference";
-import { Empty, ErrorBox, Field, FormButtons, Loading, Modal, Notice, useAsync } from "../ui";
+import { Empty, ErrorBox, Field, FormButtons, Loading, Modal, Notice, ReferenceOptions, useAsync } from "../ui";
 
 /** Platform administrator: organizations and their first administrators. */
 export function OrganizationsPage() {
@@ -96,11 +96,7 @@ function AddOrganization({ reference, onClose, onDone }: { reference: any; onClo
           {inp(f, setF, "bin", t("settings.bin"), fe.bin)}
           <Field label={t("settings.type")} error={fe.type}>
             <select value={f.type} onChange={(e) => setF({ ...f, type: e.target.value })}>
-              {(reference?.organization_types ?? []).map((x: any) => (
-                <option key={x.code} value={x.code}>
-                  {pick(x)}
-                </option>
-              ))}
+              <ReferenceOptions items={reference?.organization_types} />
             </select>
           </Field>
           {inp(f, setF, "name_ru", t("settings.nameRu"), fe.name_ru)}
@@ -108,11 +104,7 @@ function AddOrganization({ reference, onClose, onDone }: { reference: any; onClo
           <Field label={t("settings.region")} error={fe.region}>
             <select value={f.region} onChange={(e) => setF({ ...f, region: e.target.value })}>
               <option value="">—</option>
-              {(reference?.regions ?? []).map((x: any) => (
-                <option key={x.code} value={x.code}>
-                  {pick(x)}
-                </option>
-              ))}
+              <ReferenceOptions items={reference?.regions} />
             </select>
           </Field>
           {inp(f, setF, "district", t("settings.district"), fe.district)}

@@ -1,9 +1,9 @@
 import { useState } from "react";
 import { api } from "../api";
-import { fmtDate, fmtDateTime, fmtNumber, pick, t } from "../i18n";
+import { fmtDate, fmtDateTime, fmtNumber, t } from "../i18n";
 import { loadReference, titleOf } from "../reference";
 import { Link } from "../router";
-import { ActionButton, Empty, ErrorBox, Loading, StatusBadge, useAsync } from "../ui";
+import { ActionButton, Empty, ErrorBox, Loading, ReferenceOptions, StatusBadge, useAsync } from "../ui";
 
 export const STATUSES = [
   "draft",
@@ -47,11 +47,7 @@ export function OverviewPage() {
         </select>
         <select aria-label={t("app.category")} value={category} onChange={(e) => (setCategory(e.target.value), setCursor(null))}>
           <option value="">{t("overview.anyCategory")}</option>
-          {(ref.data?.categories ?? []).map((c: any) => (
-            <option key={c.code} value={c.code}>
-              {pick(c)}
-            </option>
-          ))}
+          <ReferenceOptions items={ref.data?.categories} />
         </select>
       </div>
       <ErrorBox error={list.error} onRetry={list.reload} />

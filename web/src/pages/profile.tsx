@@ -1,8 +1,8 @@
 import { useEffect, useState } from "react";
 import { api, ApiError } from "../api";
-import { fmtDate, pick, t } from "../i18n";
+import { fmtDate, t } from "../i18n";
 import { loadReference } from "../reference";
-import { ErrorBox, Field, Loading, Notice, useAsync } from "../ui";
+import { ErrorBox, Field, Loading, Notice, ReferenceOptions, useAsync } from "../ui";
 
 export function ProfilePage() {
   const { data, error, loading, reload } = useAsync(() => Promise.all([api.get("/profile"), loadReference()]), []);
@@ -82,11 +82,7 @@ function ProfileForm({ profile, reference, onSaved }: { profile: any; reference:
           <Field label={t("profile.position")} error={fe.position_code}>
             <select name="position_code" value={f.position_code} onChange={set("position_code")}>
               <option value="">—</option>
-              {(reference.positions ?? []).map((p: any) => (
-                <option key={p.code} value={p.code}>
-                  {pick(p)}
-                </option>
-              ))}
+              <ReferenceOptions items={reference.positions} />
             </select>
           </Field>
           <Field label={t("profile.subjects")} error={fe.subjects} hint={t("profile.subjectsHint")}>
@@ -109,11 +105,7 @@ function ProfileForm({ profile, reference, onSaved }: { profile: any; reference:
           <Field label={t("profile.category")} error={fe.category_code}>
             <select name="category_code" value={f.category_code} onChange={set("category_code")}>
               <option value="">{t("profile.noCategory")}</option>
-              {(reference.categories ?? []).map((c: any) => (
-                <option key={c.code} value={c.code}>
-                  {pick(c)}
-                </option>
-              ))}
+              <ReferenceOptions items={reference.categories} />
             </select>
           </Field>
           <Field label={t("profile.orderNumber")} error={fe.category_order_number}>

@@ -2,7 +2,7 @@ import { useEffect, useState } from "react";
 import { api, ApiError } from "../api";
 import { pick, t } from "../i18n";
 import { loadReference } from "../reference";
-import { ErrorBox, Field, Loading, Notice, useAsync } from "../ui";
+import { ErrorBox, Field, Loading, Notice, ReferenceOptions, useAsync } from "../ui";
 
 const FIELDS = ["name_ru", "name_kk", "type", "region", "district", "address", "phone", "email", "website"] as const;
 
@@ -76,20 +76,12 @@ function OrgForm({ org, reference, staff, onSaved }: { org: any; reference: any;
         {input("name_kk", t("settings.nameKk"))}
         <Field label={t("settings.type")} error={fieldErrors.type}>
           <select name="type" value={form.type ?? ""} onChange={set("type")}>
-            {(reference.organization_types ?? []).map((x: any) => (
-              <option key={x.code} value={x.code}>
-                {pick(x)}
-              </option>
-            ))}
+            <ReferenceOptions items={reference.organization_types} />
           </select>
         </Field>
         <Field label={t("settings.region")} error={fieldErrors.region}>
           <select name="region" value={form.region ?? ""} onChange={set("region")}>
-            {(reference.regions ?? []).map((x: any) => (
-              <option key={x.code} value={x.code}>
-                {pick(x)}
-              </option>
-            ))}
+            <ReferenceOptions items={reference.regions} />
           </select>
         </Field>
         {input("district", t("settings.district"))}

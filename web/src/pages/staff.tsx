@@ -1,8 +1,8 @@
 import { useState } from "react";
 import { api, ApiError } from "../api";
-import { fmtDateTime, pick, t } from "../i18n";
+import { fmtDateTime, t } from "../i18n";
 import { loadReference } from "../reference";
-import { ActionButton, Empty, ErrorBox, Field, FormButtons, Loading, Modal, Notice, useAsync } from "../ui";
+import { ActionButton, Empty, ErrorBox, Field, FormButtons, Loading, Modal, Notice, ReferenceOptions, useAsync } from "../ui";
 
 const ROLES = ["org_admin", "teacher", "director", "assessor"];
 
@@ -58,11 +58,7 @@ export function StaffPage() {
             </select>
             <select aria-label={t("profile.position")} value={position} onChange={(e) => (setPosition(e.target.value), setPage(1))}>
               <option value="">{t("staff.anyPosition")}</option>
-              {(ref.data?.positions ?? []).map((p: any) => (
-                <option key={p.code} value={p.code}>
-                  {pick(p)}
-                </option>
-              ))}
+              <ReferenceOptions items={ref.data?.positions} />
             </select>
             <select aria-label={t("common.status")} value={active} onChange={(e) => (setActive(e.target.value), setPage(1))}>
               <option value="">{t("common.all")}</option>
@@ -183,11 +179,7 @@ function AddStaff({ reference, onClose, onDone }: { reference: any; onClose: () 
         <Field label={t("profile.position")} error={fe.position_code}>
           <select name="position_code" value={f.position_code} onChange={set("position_code")}>
             <option value="">—</option>
-            {(reference?.positions ?? []).map((p: any) => (
-              <option key={p.code} value={p.code}>
-                {pick(p)}
-              </option>
-            ))}
+            <ReferenceOptions items={reference?.positions} />
           </select>
         </Field>
         <div className="field">
@@ -294,11 +286,7 @@ function StaffCard({ staff, reference, onClose, onChanged }: { staff: any; refer
         <Field label={t("profile.position")} error={fe.position_code}>
           <select value={f.position_code} onChange={(e) => setF({ ...f, position_code: e.target.value })}>
             <option value="">—</option>
-            {(reference?.positions ?? []).map((p: any) => (
-              <option key={p.code} value={p.code}>
-                {pick(p)}
-              </option>
-            ))}
+            <ReferenceOptions items={reference?.positions} />
           </select>
         </Field>
         <ErrorBox error={error} />
