@@ -60,6 +60,22 @@ def _make_psycopg2_green_if_eventlet():
         patch_psycopg()
 
 
+class OutboxSignal:
+    """Set when a commit of this service instance wrote events: its outbox relay then reads the
+    table at the next tick instead of waiting for its idle poll."""
+
+    def __init__(self):
+        self.written = True  # events may be waiting from before the start
+        self.next_poll = 0.0  # monotonic time of the next poll without a signal
+
+    def set(self) -> None:
+        self.written = True
+
+    def take(self) -> bool:
+        written, self.written = self.written, False
+        return written
+
+
 class UnitOfWork:
     """One transaction: ``with uow:`` commits on success and rolls back on any error.
 
@@ -67,11 +83,13 @@ class UnitOfWork:
     ``is_duplicate`` first so a redelivered event is skipped (the inbox).
     """
 
-    def __init__(self, session_factory, messaging=None, lock=None, relay=True):
+    def __init__(self, session_factory, messaging=None, lock=None, relay=True, outbox_signal=None):
         self._session_factory = session_factory
         self.messaging = messaging
         self._lock = lock
         self.relay = relay  # False in service tests: the outbox relay leaves the rows alone
+        self.outbox_signal = outbox_signal
+        self._wrote_events = False
         self.session: Session | None = None
 
     def __enter__(self) -> "UnitOfWork":
@@ -80,12 +98,15 @@ class UnitOfWork:
         if self._lock is not None:
             self._lock.acquire()
         self.session = self._session_factory()
+        self._wrote_events = False
         return self
 
     def __exit__(self, exc_type, exc, tb):
         try:
             if exc_type is None:
                 self.session.commit()
+                if self._wrote_events and self.outbox_signal is not None:
+                    self.outbox_signal.set()
             else:
                 self.session.rollback()
         finally:
@@ -105,6 +126,7 @@ class UnitOfWork:
             "data": data,
         }
         outbox = self.messaging.outbox
+        self._wrote_events = True
         self.session.execute(insert(outbox).values(
             id=uuid.UUID(envelope["event_id"]), event_type=event_type,
             payload=json.loads(json.dumps(envelope, default=str)), created_at=utcnow()))
@@ -135,6 +157,7 @@ class Database(DependencyProvider):
         self._bound_lock = None
         self.engine = None
         self.session_factory = None
+        self.outbox_signal = OutboxSignal()
 
     def bind_to(self, connection) -> None:
         """Share one test connection; workers take turns on it (a connection is not concurrent).
@@ -162,5 +185,5 @@ class Database(DependencyProvider):
 
     def get_dependency(self, worker_ctx):
         return UnitOfWork(self.session_factory, self.messaging, self._bound_lock,
-                          relay=self._bound_connection is None)
+                          relay=self._bound_connection is None, outbox_signal=self.outbox_signal)
 

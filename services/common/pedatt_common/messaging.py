@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from nameko.amqp.publish import Publisher, UndeliverableMessage
-from nameko.constants import AMQP_URI_CONFIG_KEY
+from nameko.constants import AMQP_URI_CONFIG_KEY, PERSISTENT
 from nameko.dependency_providers import Config
 from nameko.events import get_event_exchange
 from nameko.timer import timer
@@ -29,6 +29,12 @@ this window when a stack starts) or for an event nobody consumes (which must not
 UNROUTED_RETRY_SECONDS = 1.0
 """How often the oldest unrouted event of a type is tried again; meanwhile later events of
 that type wait behind it and events of other types go on."""
+
+
+IDLE_POLL_SECONDS = 2.0
+"""Without a commit of its own instance that wrote events, the relay reads the outbox this often:
+events of another instance of the service that died before relaying them wait at most this
+long, and an idle service does not query its database five times a second."""
 
 
 @dataclass(frozen=True)
@@ -75,7 +81,8 @@ class OutboxRelay:
     def _outbox_publisher(self):
         cls = type(self)
         if cls._publisher is None:
-            cls._publisher = Publisher(self.config[AMQP_URI_CONFIG_KEY], use_confirms=True)
+            cls._publisher = Publisher(self.config[AMQP_URI_CONFIG_KEY], use_confirms=True,
+                                       delivery_mode=PERSISTENT)
         return cls._publisher
 
     def _held_event_types(self) -> dict:
@@ -89,11 +96,23 @@ class OutboxRelay:
     def relay_outbox(self):
         if not getattr(self.db, "relay", True):  # a service test on one shared connection
             return
+        signal = self.db.outbox_signal
+        held = self._held_event_types()
+        now = time.monotonic()
+        if not signal.take() and not held and now < signal.next_poll:
+            return
+        signal.next_poll = now + IDLE_POLL_SECONDS
+        try:
+            if self._publish_pending(held, now) == self.relay_batch:
+                signal.set()  # a full batch: more may be waiting
+        except Exception:
+            signal.set()  # try again at the next tick
+            raise
+
+    def _publish_pending(self, held: dict, now: float) -> int:
         outbox = self.db.messaging.outbox
         exchange = get_event_exchange(self.name, self.config)
         publisher = self._outbox_publisher()
-        held = self._held_event_types()
-        now = time.monotonic()
         query = select(outbox).where(outbox.c.published_at.is_(None))
         waiting = [event_type for event_type, retry_at in held.items() if retry_at > now]
         if waiting:
@@ -120,4 +139,6 @@ class OutboxRelay:
                     else:
                         log.warning("event %s reached no queue; giving up", row.event_type)
                         values = {"published_at": utcnow(), "unrouted": True}
+                        held.pop(row.event_type, None)
                 uow.session.execute(update(outbox).where(outbox.c.id == row.id).values(**values))
+        return len(rows)

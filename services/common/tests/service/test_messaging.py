@@ -299,3 +299,72 @@ def test_an_event_nobody_consumes_is_given_up_and_marked_unrouted(start, rpc_cli
     assert done
     assert all(r.unrouted for r in rows(clean[PUB], outbox))
     assert sorted(str(r.id) for r in rows(clean[PUB], outbox)) == sorted(events)
+
+
+def test_rpc_requests_and_replies_are_transient_and_events_persistent(start, rpc_client, clean):
+    start(PublisherService)
+    start(SubscriberService)
+    with Connection(amqp_uri(), connect_timeout=5) as conn:
+        channel = conn.channel()
+        # copies of everything on the RPC exchange (requests and replies) and of the event
+        channel.queue_declare("msgtest-spy-rpc", exclusive=True)
+        channel.queue_bind("msgtest-spy-rpc", "nameko-rpc", "#")
+        channel.queue_declare("msgtest-spy-events", exclusive=True)
+        channel.queue_bind("msgtest-spy-events", f"{PUB}.events", "note_created")
+
+        envelope = getattr(rpc_client, PUB).create_note("spied")
+        wait_until(lambda: received_ids(clean) == [envelope["event_id"]], what="the event")
+
+        def drain(queue):
+            modes = {}
+            while (message := channel.basic_get(queue, no_ack=True)) is not None:
+                key = message.delivery_info["routing_key"]
+                kind = "request" if key == f"{PUB}.create_note" else "reply"
+                modes.setdefault(kind, set()).add(message.properties.get("delivery_mode"))
+            return modes
+
+        assert drain("msgtest-spy-rpc") == {"request": {1}, "reply": {1}}
+        events = [channel.basic_get("msgtest-spy-events", no_ack=True)]
+        assert events[0] is not None and events[0].properties["delivery_mode"] == 2
+        channel.close()
+
+
+def test_an_idle_relay_polls_seldom_yet_relays_rows_it_was_not_told_about(start, rpc_client,
+                                                                          clean, monkeypatch):
+    import uuid
+
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    import pedatt_common.messaging as messaging_module
+    IDLE_POLL_SECONDS = 1.0
+    monkeypatch.setattr(messaging_module, "IDLE_POLL_SECONDS", IDLE_POLL_SECONDS)
+    start(SubscriberService)
+    start(PublisherService)
+    envelope = getattr(rpc_client, PUB).create_note("told")  # a commit of its own: relayed now
+    wait_until(lambda: received_ids(clean) == [envelope["event_id"]], timeout=1.5,
+               what="the event of the relay's own commit, at the next tick")
+
+    polls = []
+
+    def count(conn, cursor, statement, *args):
+        if statement.lstrip().upper().startswith("SELECT") and "FROM outbox" in statement:
+            polls.append(time.monotonic())
+    event.listen(Engine, "before_cursor_execute", count)
+    try:
+        time.sleep(2 * IDLE_POLL_SECONDS)
+        idle_polls = len(polls)
+        # a row committed by another instance of the service (say, one that died before relaying)
+        orphan = {"event_id": str(uuid.uuid4()), "event_type": "note_created",
+                  "occurred_at": "2026-12-04T00:00:00+00:00", "version": 1, "request_id": None,
+                  "data": {"text": "orphan"}}
+        with clean[PUB].begin() as conn:
+            conn.execute(insert(messaging.outbox).values(
+                id=uuid.UUID(orphan["event_id"]), event_type="note_created", payload=orphan,
+                created_at=func.now()))
+        wait_until(lambda: orphan["event_id"] in received_ids(clean),
+                   timeout=IDLE_POLL_SECONDS + 2, what="the row nobody signalled")
+    finally:
+        event.remove(Engine, "before_cursor_execute", count)
+    # two relays (both services) ticking every 0.2 s: 20 reads if they polled at every tick
+    assert 1 <= idle_polls <= 6
