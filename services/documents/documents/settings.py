@@ -70,3 +70,9 @@ def revocation_mode() -> str:
 
 def allow_fetching() -> bool:
     return _env("PEDATT_EDS_FETCH", "0") == "1"
+
+
+def verify_threads() -> int:
+    """OS threads verifying signatures in one instance; online CRL/OCSP fetching (threads then
+    wait on the network) is the reason to raise it."""
+    return max(1, int(_env("PEDATT_EDS_THREADS", "8" if allow_fetching() else "1")))

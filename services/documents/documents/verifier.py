@@ -71,12 +71,24 @@ def _real_logging_locks():
                 handler.lock = real.RLock()
 
 
+_pool_sized = False
+
+
 def run_off_loop(fn, *args, **kwargs):
-    """CPU work in a real OS thread (eventlet's tpool) so the hub keeps serving ping and others."""
+    """CPU work in a real OS thread (eventlet's tpool) so the hub keeps serving ping and others.
+
+    The pool is small (``PEDATT_EDS_THREADS``, default 1): verification holds the GIL most of the
+    time, and eventlet's default of 20 threads only made them fight for it (one instance under a
+    burst of 4-signer verifications: 29-35/s with 20 threads, 36-40/s with 2, 40-45/s with 1).
+    More instances, not threads, add cores."""
+    global _pool_sized
     try:
         from eventlet import patcher, tpool
         if patcher.is_monkey_patched("socket"):
             _real_logging_locks()
+            if not _pool_sized:  # before the pool's first use, which starts its threads
+                tpool.set_num_threads(settings.verify_threads())
+                _pool_sized = True
             return tpool.execute(fn, *args, **kwargs)
     except ImportError:  # pragma: no cover
         pass
