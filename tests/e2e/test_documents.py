@@ -238,3 +238,38 @@ def test_two_instances_share_the_work(stack, gateway, world):
         r = direct_upload(gateway, h, data=data, subject_id=subject)
         assert r.status_code == 201 and r.json()["sha256"] == hashlib.sha256(data).hexdigest()
     assert len(gateway.get(f"/api/v1/documents?subject_id={subject}", headers=h).json()) == 6
+
+
+def test_a_file_missing_from_storage_is_reported_as_not_found(stack, gateway, world):
+    """Bytes gone from the bucket (a storage accident, never our retention) give 404 with the
+    reason, not "storage unavailable": retrying would not help."""
+    from urllib.parse import urlparse
+
+    from minio import Minio
+    h = world["h"]
+    doc = direct_upload(gateway, h["teacher"], subject_id="e2e-app:lost").json()
+    endpoint = urlparse(stack.env["PEDATT_S3_ENDPOINT"])
+    s3 = Minio(endpoint.netloc, secure=endpoint.scheme == "https",
+               access_key=stack.env.get("PEDATT_S3_ACCESS_KEY", "pedatt"),
+               secret_key=stack.env.get("PEDATT_S3_SECRET_KEY", "pedatt-secret-key"))
+    bucket = stack.env.get("PEDATT_S3_BUCKET", "pedatt-documents")
+    (key,) = [o.object_name for o in s3.list_objects(bucket, recursive=True)
+              if f"/{doc['id']}/" in o.object_name]
+    s3.remove_object(bucket, key)
+
+    r = gateway.get(f"/api/v1/documents/{doc['id']}/content", headers=h["teacher"])
+    assert r.status_code == 404, r.text
+    assert r.json()["error"] == "NOT_FOUND" and r.json()["details"]["reason"] == "CONTENT_MISSING"
+    cms = pki.sign_cms(PDF, [_p12(world, "teacher")])
+    r = gateway.post(f"/api/v1/documents/{doc['id']}/signatures", headers=h["teacher"],
+                     json={"signature": base64.b64encode(cms).decode()})
+    assert r.status_code == 404, r.text
+    assert r.json()["details"]["reason"] == "CONTENT_MISSING"
+    assert gateway.get(f"/api/v1/documents/{doc['id']}", headers=h["teacher"]).status_code == 200
+
+
+def test_the_content_stream_is_documented_as_binary(gateway):
+    op = gateway.get("/openapi.json").json()["paths"]["/api/v1/documents/{document_id}/content"]["get"]
+    assert op["responses"]["200"]["content"] == {
+        "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}
+    assert {"401", "404"} <= set(op["responses"]) and op["security"]

@@ -25,7 +25,7 @@ from documents import domain, eds, events, settings
 from documents.dependencies import database
 from documents.models import Document, DocumentVersion, RevocationEvidence, Signature
 from documents.schemas import ExpectIn, UploadSlotIn, missing_subject
-from documents.storage import StorageProvider
+from documents.storage import StorageProvider, is_missing
 from documents.verifier import run_off_loop, trust_cache
 
 log = logging.getLogger(__name__)
@@ -459,6 +459,10 @@ class DocumentsService(ServiceBase):
                 response.release_conn()
         except Exception as exc:  # noqa: BLE001
             spool.close()
+            if is_missing(exc):
+                log.error("object %s of a recorded version is missing from storage", key)
+                raise NotFound("Файл документа не найден в хранилище",
+                               {"reason": "CONTENT_MISSING"}) from None
             log.warning("could not read %s: %s", key, exc)
             raise DependencyUnavailable("Файловое хранилище недоступно") from None
         spool.seek(0)

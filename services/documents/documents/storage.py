@@ -66,7 +66,7 @@ class Storage:
         try:
             return self.client.stat_object(self.bucket, key)
         except S3Error as exc:
-            if exc.code in ("NoSuchKey", "NoSuchObject", "NotFound", "ResourceNotFound"):
+            if is_missing(exc):
                 return None
             raise
 
@@ -79,6 +79,12 @@ class Storage:
             self.client.remove_object(self.bucket, key)
         except S3Error as exc:
             log.warning("could not remove %s: %s", key, exc)
+
+
+def is_missing(exc: Exception) -> bool:
+    """True for storage's "no such object" answer (as opposed to storage being unreachable)."""
+    return isinstance(exc, S3Error) and exc.code in (
+        "NoSuchKey", "NoSuchObject", "NotFound", "ResourceNotFound")
 
 
 class StorageProvider(DependencyProvider):

@@ -5,13 +5,14 @@
 
 The view gets ``body`` (loaded JSON), ``query`` (loaded query string) when schemas are given,
 ``actor`` when ``auth`` is on, and the path parameters. It returns a dict/list, or
-``(data, status)``.
+``(data, status)``, or a Flask ``Response`` for a body that is not JSON (then
+``produces="<media type>"`` documents it).
 """
 import functools
 import re
 from dataclasses import dataclass, field
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 
 from gateway.errors import ApiError
 
@@ -62,6 +63,8 @@ class Api:
                 if query is not None:
                     kwargs["query"] = query.load(request.args.to_dict())
                 result = view(**kwargs)
+                if isinstance(result, Response):
+                    return result
                 code = status
                 if isinstance(result, tuple):
                     result, code = result

@@ -48,6 +48,8 @@ def build_spec(api: Api) -> dict:
         if op.response is not None:
             schema = {"type": "array", "items": op.response} if op.many else op.response
             ok["content"] = {"application/json": {"schema": schema}}
+        if "produces" in op.extra:
+            ok["content"] = {op.extra["produces"]: {"schema": {"type": "string", "format": "binary"}}}
         operation["responses"][str(op.status)] = ok
         statuses = set(op.errors) | {503, 504}
         if op.body is not None or op.query is not None:

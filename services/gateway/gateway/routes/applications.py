@@ -283,14 +283,10 @@ def director_sign(actor, portfolio_document_id, body):
     return call("sign_portfolio_document", actor.to_rpc(), portfolio_document_id, body["signature"])
 
 
-# The raw canonical bytes, for signing tools that take a file (NCALayer signs base64 anyway).
-def canonical_raw(application_id):
-    actor = api.authenticate()
+@api.route("/applications/<application_id>/canonical.json", tag=TAG, errors=(403, 404),
+           produces="application/json")
+def canonical_raw(actor, application_id):
+    """The exact bytes to sign, for signing tools that take a file (NCALayer signs base64)"""
     data = call("get_canonical_document", actor.to_rpc(), application_id)
     return Response(base64.b64decode(data["content_base64"]), mimetype="application/json",
                     headers={"X-Content-SHA256": data["sha256"]})
-
-
-api.blueprint.add_url_rule("/applications/<application_id>/canonical.json",
-                           endpoint="applications_canonical_raw", view_func=canonical_raw,
-                           methods=["GET"])

@@ -2,6 +2,7 @@
 EDS signatures. The documents service authorizes every call again; file bytes never go over RPC.
 """
 import hashlib
+import logging
 import os
 import threading
 from urllib.parse import quote, urlparse
@@ -16,6 +17,7 @@ from gateway.errors import ApiError
 from gateway.rpc import rpc
 from pedatt_common.errors import PayloadTooLarge
 
+log = logging.getLogger(__name__)
 TAG = "documents"
 READ_CHUNK = 1024 * 1024
 PART_SIZE = 5 * 1024 * 1024  # S3's minimum part; memory ≈ PART_SIZE × (PARALLEL_PARTS + 2)
@@ -302,14 +304,23 @@ def download_url(actor, document_id, query):
     return out
 
 
-def download_content(document_id):
-    """The bytes of a version, streamed by the gateway (not JSON: a plain rule on the blueprint)."""
-    actor = api.authenticate()
-    query = VersionQuery().load(request.args.to_dict())
+@api.route("/documents/<document_id>/content", "GET", query=VersionQuery, tag=TAG, errors=(404,),
+           produces="application/octet-stream")
+def download_content(actor, document_id, query):
+    """The bytes of a version (default: current), streamed by the gateway"""
     info = rpc.call("documents", "get_download_url", actor.to_rpc(), document_id, query.get("version"))
+    from minio.error import S3Error
     try:
         obj = _s3_client().get_object(info["bucket"], info["object_key"])
-    except Exception:  # noqa: BLE001
+    except S3Error as exc:
+        if exc.code in ("NoSuchKey", "NoSuchObject", "NotFound", "ResourceNotFound"):
+            log.error("document %s: object %s is missing from storage", document_id,
+                      info["object_key"])
+            raise ApiError(404, "NOT_FOUND", "Файл документа не найден в хранилище",
+                           {"reason": "CONTENT_MISSING", "document_id": document_id,
+                            "version": info.get("version")}) from None
+        raise ApiError(503, "DEPENDENCY_UNAVAILABLE", "Файловое хранилище недоступно") from None
+    except Exception:  # noqa: BLE001  (urllib3's connection errors are not OSErrors)
         raise ApiError(503, "DEPENDENCY_UNAVAILABLE", "Файловое хранилище недоступно") from None
 
     def body():
@@ -323,10 +334,6 @@ def download_content(document_id):
                "Content-Length": str(info["size"]), "X-Content-SHA256": info["sha256"] or "",
                "Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"}
     return Response(stream_with_context(body()), mimetype=info["content_type"], headers=headers)
-
-
-api.blueprint.add_url_rule("/documents/<document_id>/content", endpoint="documents_download_content",
-                           view_func=download_content, methods=["GET"])
 
 
 @api.route("/documents/<document_id>/signatures", "POST", body=SignatureSchema, status=201,
