@@ -5,8 +5,9 @@ import pkgutil
 import time
 
 from flask import Flask, g, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from gateway import errors
+from gateway import errors, settings
 from gateway.api import api
 from pedatt_common.logs import new_request_id, request_id_var
 
@@ -22,6 +23,9 @@ def create_app() -> Flask:
         importlib.import_module(f"gateway.routes.{module.name}")
 
     app = Flask(__name__)
+    if settings.TRUSTED_PROXIES:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.TRUSTED_PROXIES,
+                                x_proto=settings.TRUSTED_PROXIES)
     app.json.ensure_ascii = False
     app.config["MAX_CONTENT_LENGTH"] = None
     app.register_blueprint(system.blueprint)
