@@ -356,9 +356,8 @@ def withdraw_leftovers(gateway, t):
             assert r.status_code == 200, r.text
 
 
-def complete_application(gateway, heads, keys) -> dict:
-    """A draft with every required item, the head's signatures present; returns it."""
-    t, d = heads[TEACHER], heads[DIRECTOR]
+def draft_with_scans(gateway, t) -> tuple[dict, dict]:
+    """A draft with every required item attached; (application, {document id: scan bytes})."""
     edition = gateway.get("/api/v1/rules/current").json()["code"]
     gateway.post("/api/v1/rules/acknowledgement", headers=t, json={"edition_code": edition})
     r = gateway.post("/api/v1/applications", headers=t,
@@ -378,7 +377,13 @@ def complete_application(gateway, heads, keys) -> dict:
     r = gateway.patch(f"/api/v1/applications/{app['id']}", headers=t, json={
         "version": app["version"], "item_flags": {"education_diploma": {"in_state_systems": True},
                                                   "employment_record": {"in_state_systems": True}}})
-    app = r.json()
+    return r.json(), scans
+
+
+def complete_application(gateway, heads, keys) -> dict:
+    """A draft with every required item, the head's signatures present; returns it."""
+    t, d = heads[TEACHER], heads[DIRECTOR]
+    app, scans = draft_with_scans(gateway, t)
     for q in gateway.get("/api/v1/director/queue", headers=d).json():
         if q["application_id"] == app["id"]:
             r = gateway.post(f"/api/v1/director/queue/{q['id']}/signature", headers=d,
@@ -387,6 +392,46 @@ def complete_application(gateway, heads, keys) -> dict:
     app = gateway.get(f"/api/v1/applications/{app['id']}", headers=t).json()
     assert app["completeness"]["complete"], app["completeness"]
     return app
+
+
+def test_a_head_signature_made_through_the_documents_api_counts(gateway, people, keys):
+    """The director signs in the documents API, or signs elsewhere and the teacher attaches the
+    CMS: the portfolio shows the head's signature as with the director's queue. A teacher's own
+    signature, or the head's over other bytes, does not count."""
+    heads, _ = people
+    t, d = heads[TEACHER], heads[DIRECTOR]
+    withdraw_leftovers(gateway, t)
+    app, scans = draft_with_scans(gateway, t)
+    first, second, third = sorted((pd for pd in documents_of(app) if pd["needs_head_signature"]),
+                                  key=lambda pd: pd["item_code"])
+
+    def attach(headers, pd, who, data=None):
+        r = gateway.post(f"/api/v1/documents/{pd['document_id']}/signatures", headers=headers,
+                         json={"signature": sign(keys, who, data or scans[pd["document_id"]])})
+        assert r.status_code == 201, r.text
+        return r.json()
+
+    assert attach(t, first, "teacher")["valid"]  # valid, but not the head's
+    assert not attach(d, second, "director", b"other bytes")["valid"]
+    assert attach(d, second, "director")["valid"]  # the director, in the documents API
+    assert attach(t, third, "director")["valid"]  # made elsewhere, attached by the teacher
+
+    def signed():
+        got = gateway.get(f"/api/v1/applications/{app['id']}", headers=t).json()
+        marks = {pd["id"]: pd["head_signed"] for pd in documents_of(got)}
+        return marks if marks[second["id"]] and marks[third["id"]] else None
+    marks = wait_for(signed)
+    assert marks[first["id"]] is False
+    queue = {q["id"] for q in gateway.get("/api/v1/director/queue", headers=d).json()}
+    assert first["id"] in queue and not {second["id"], third["id"]} & queue
+    def head_signed_notes():
+        items = gateway.get("/api/v1/notifications", headers=t).json()["items"]
+        return [n for n in items if n["kind"] == "head_signed" and n["application_id"] == app["id"]]
+    assert len(wait_for(lambda: len(head_signed_notes()) == 2 and head_signed_notes())) == 2
+
+
+def documents_of(app):
+    return [doc for item in app["portfolio"] for doc in item["documents"]]
 
 
 def test_submission_with_a_scan_of_the_signed_paper_form(gateway, people, keys):

@@ -413,3 +413,20 @@ def changes_since(previous: dict | None, current: dict) -> dict | None:
     return {"documents_added": added, "documents_removed": removed, "form_fields_changed": form_changed,
             "item_flags_changed": flags_changed,
             "changed": bool(added or removed or form_changed or flags_changed)}
+
+
+HEAD_SIGNING_ROLES = ("director", "can_sign")
+
+
+def head_signer(signers: list[dict], authority: dict) -> dict | None:
+    """The valid signer who is the organization's head: the director's IIN on a legal-entity
+    certificate of the organization's BIN with a signing role. ``signers`` as the documents
+    service summarizes them (``iin``, ``bin``, ``roles``, ``subject_type``, ``valid``);
+    ``authority`` as organizations gives it (``bin``, ``director_iin``)."""
+    iin, bin_ = authority.get("director_iin"), authority.get("bin")
+    if not iin or not bin_:
+        return None
+    return next((s for s in signers
+                 if s.get("valid") and s.get("iin") == iin and s.get("bin") == bin_
+                 and s.get("subject_type") == "legal_entity"
+                 and set(s.get("roles") or ()) & set(HEAD_SIGNING_ROLES)), None)

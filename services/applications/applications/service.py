@@ -113,6 +113,17 @@ def _doc_rows(docs):
              "sha256": d.sha256} for d in docs]
 
 
+def _mark_head_signed(uow, pd: PortfolioDocument, app: Application, signer_iin, signature_id):
+    pd.head_signed_at = utcnow()
+    pd.head_signer_iin = signer_iin
+    pd.head_signature_id = _str(signature_id)
+    uow.publish(events.PORTFOLIO_DOCUMENT_HEAD_SIGNED, {
+        "application_id": str(app.id), "organization_id": str(app.organization_id),
+        "teacher_id": str(app.teacher_id), "portfolio_document_id": str(pd.id),
+        "item_code": pd.item_code, "document_id": str(pd.document_id),
+        "signer_iin": pd.head_signer_iin})
+
+
 class ApplicationsService(ServiceBase):
     name = "applications"
     db = database()
@@ -651,15 +662,47 @@ class ApplicationsService(ServiceBase):
                 raise SignatureRejected(report.get("reason") or "Подпись руководителя не прошла проверку",
                                         {"reason_code": report.get("reason_code") or "INVALID_SIGNATURE",
                                          "rules": report.get("rules")})
-            pd.head_signed_at = utcnow()
-            pd.head_signer_iin = director.get("iin")
-            pd.head_signature_id = _str(report.get("id"))
-            uow.publish(events.PORTFOLIO_DOCUMENT_HEAD_SIGNED, {
-                "application_id": str(app.id), "organization_id": str(app.organization_id),
-                "teacher_id": str(app.teacher_id), "portfolio_document_id": str(pd.id),
-                "item_code": pd.item_code, "document_id": str(pd.document_id),
-                "signer_iin": pd.head_signer_iin})
+            _mark_head_signed(uow, pd, app, director.get("iin"), report.get("id"))
             return {**dump_portfolio_document(pd), "application_id": str(app.id)}
+
+    @event_handler("documents", "document_signature_verified", requeue_on_error=True)
+    def head_signature_from_documents(self, event):
+        """A scan signed by the head through the documents API (or a CMS the head made elsewhere
+        and the teacher attached): the same check as the director's queue, then the same mark.
+        Requeued on error, so an unreachable organizations service delays it, never drops it."""
+        data = event["data"]
+        try:
+            doc_id = uuid.UUID(str(data["document_id"]))
+            org_id = str(uuid.UUID(str(data["organization_id"])))
+        except (KeyError, TypeError, ValueError):
+            return
+        awaiting = select(PortfolioDocument.id).where(
+            PortfolioDocument.document_id == doc_id,
+            PortfolioDocument.document_version == data.get("version"),
+            PortfolioDocument.needs_head, PortfolioDocument.head_signed_at.is_(None))
+        with self.db as uow:
+            if not uow.session.execute(awaiting.limit(1)).first():
+                return
+        try:
+            authority = self._call("organizations", "get_signing_authority", org_id)
+        except DependencyUnavailable:
+            eventlet.sleep(1)  # requeued: do not spin while organizations is away
+            raise
+        head = domain.head_signer(data.get("signers") or [], authority)
+        if head is None:
+            return
+        with self.db as uow:
+            if uow.is_duplicate(event, "head_signature_from_documents"):
+                return
+            rows = uow.session.execute(
+                select(PortfolioDocument, Application)
+                .join(Application, Application.id == PortfolioDocument.application_id)
+                .where(PortfolioDocument.id.in_(awaiting.scalar_subquery()),
+                       PortfolioDocument.organization_id == uuid.UUID(org_id),
+                       Application.status.not_in(sorted(domain.FINAL)))
+                .with_for_update()).all()
+            for pd, app in rows:
+                _mark_head_signed(uow, pd, app, head["iin"], data.get("signature_id"))
 
     # ======================================================================= notifications
     @rpc(expected_exceptions=EXPECTED)

@@ -327,6 +327,20 @@ class OrganizationsService(ServiceBase):
             return dump_organization(org, self._director(s, org))
 
     @rpc(expected_exceptions=EXPECTED)
+    def get_signing_authority(self, organization_id):
+        """Internal: the BIN and the director whose EDS signs for the organization, for a service
+        that checks a head's signature with no user calling (an event handler)."""
+        org_id = _uuid(organization_id, "Организация не найдена")
+        with self.db as uow:
+            org = uow.session.get(Organization, org_id)
+            if org is None:
+                raise NotFound("Организация не найдена")
+            director = self._director(uow.session, org)
+            return {"organization_id": str(org.id), "bin": org.bin,
+                    "director_user_id": str(director.user_id) if director else None,
+                    "director_iin": director.iin if director else None}
+
+    @rpc(expected_exceptions=EXPECTED)
     def get_organization_names(self, organization_ids):
         """Internal: ``{id: name_ru}`` for display (e.g. the gateway's /me)."""
         ids = []

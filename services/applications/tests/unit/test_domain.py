@@ -274,3 +274,28 @@ def test_changes_since_last_submission():
     assert ch["changed"]
     assert d.changes_since(None, after) is None
     assert not d.changes_since(after, after)["changed"]
+
+
+AUTHORITY = {"bin": "940140000385", "director_iin": "750220300123"}
+HEAD = {"iin": "750220300123", "bin": "940140000385", "roles": ["director"],
+        "subject_type": "legal_entity", "valid": True}
+
+
+@pytest.mark.parametrize("signer, is_head", [
+    (HEAD, True),
+    ({**HEAD, "roles": ["can_sign"]}, True),
+    ({**HEAD, "valid": False}, False),
+    ({**HEAD, "iin": "880101300123"}, False),  # another person of the same organization
+    ({**HEAD, "bin": "010140000123"}, False),  # the director of another organization
+    ({**HEAD, "subject_type": "individual", "bin": None}, False),  # the director's personal key
+    ({**HEAD, "roles": ["employee"]}, False),
+])
+def test_head_signer_is_the_director_on_the_organization_certificate(signer, is_head):
+    teacher = {"iin": "880101300123", "bin": None, "roles": [], "subject_type": "individual",
+               "valid": True}
+    found = d.head_signer([teacher, signer], AUTHORITY)
+    assert (found is signer) == is_head and (found is None) == (not is_head)
+
+
+def test_no_head_signer_when_the_organization_has_no_director():
+    assert d.head_signer([HEAD], {"bin": "940140000385", "director_iin": None}) is None

@@ -105,7 +105,13 @@ def test_director_is_recorded_and_forgotten_with_the_role(school):
     updated = rpc.organizations.update_organization(admin, {"director_user_id": staff["user_id"]})
     assert updated["director"]["user_id"] == staff["user_id"]
     assert "director" in rpc.organizations.get_staff(admin, staff["user_id"])["roles"]
+    assert rpc.organizations.get_signing_authority(org["id"]) == {
+        "organization_id": org["id"], "bin": "940140000385",
+        "director_user_id": staff["user_id"], "director_iin": staff["iin"]}
     rpc.organizations.revoke_role(admin, staff["user_id"], "director")
     assert rpc.organizations.get_organization(admin, org["id"])["director"] is None
+    assert rpc.organizations.get_signing_authority(org["id"])["director_iin"] is None
+    with pytest.raises(NotFound):
+        rpc.organizations.get_signing_authority("00000000-0000-4000-8000-0000000000ff")
     with pytest.raises(Unprocessable):
         rpc.organizations.update_organization(admin, {"director_user_id": org["id"]})
