@@ -166,10 +166,13 @@ def wait_for(check, timeout=30, interval=0.3, what="condition"):
     raise AssertionError(f"timed out waiting for {what}: {last!r}")
 
 
-def in_queue(gateway, assessor, app_id, status="submitted"):
+def in_queue(gateway, assessor, app_id, status="submitted", submission=None):
+    """The application's row in the review queue once it has ``status`` (and, given, that
+    ``submission`` number: a resubmission reaches the queue by event, after the return did)."""
     def check():
         page = ok(gateway.get("/api/v1/reviews", headers=assessor, params={"status": status}))
-        return next((r for r in page["items"] if r["application_id"] == str(app_id)), None)
+        return next((r for r in page["items"] if r["application_id"] == str(app_id)
+                     and submission in (None, r["submission_number"])), None)
     return wait_for(check, what=f"{app_id} in the review queue as {status}")
 
 
