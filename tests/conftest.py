@@ -15,7 +15,10 @@ def stack(tmp_path_factory):
                   amqp_uri=f"amqp://guest:guest@127.0.0.1:5672/{TEST_VHOST}_e2e",  # apart from service tests
                   db_prefix=f"{TEST_DB_PREFIX}e2e_", document_instances=2,
                   log_dir=tmp_path_factory.mktemp("stack-logs"),
-                  extra_env={"PEDATT_RPC_TIMEOUT": "5", "PEDATT_DEV_PKI": "1"})
+                  # every request checks the token against the user's access at once (5 s in
+                  # production): what a test changed is in force at its next request
+                  extra_env={"PEDATT_RPC_TIMEOUT": "5", "PEDATT_DEV_PKI": "1",
+                             "PEDATT_ACCESS_RECHECK_SECONDS": "0"})
     try:
         stack.drop_databases()
         stack.start(seed=True)

@@ -1,7 +1,8 @@
 """Authentication at the edge: the caller's access token becomes an ``Actor``.
 
 Access tokens are JWTs (HS256) issued by the identity service and verified here locally with
-the shared secret ``PEDATT_JWT_SECRET`` (no RPC per request). The token lists the user's active
+the shared secret ``PEDATT_JWT_SECRET`` (no RPC per request); a token issued before a change of
+the user's access is refused within seconds (``gateway.access``). The token lists the user's active
 memberships; the request picks one with the ``X-Organization-Id`` header (default: the first),
 and the Actor carries that membership's roles. A token whose user must change the password is
 accepted only by the routes in ``PASSWORD_CHANGE_ROUTES``.
@@ -12,8 +13,10 @@ import uuid
 import jwt
 from flask import request
 
+from gateway.access import AccessVersions, recheck_seconds
 from gateway.api import api
 from gateway.errors import ApiError
+from gateway.rpc import rpc
 from pedatt_common.actor import Actor
 from pedatt_common.logs import request_id_var
 
@@ -77,8 +80,15 @@ def bearer_token() -> str:
     return token.strip()
 
 
+access_versions = AccessVersions(
+    lambda user_ids: rpc.call("identity", "get_access_versions", user_ids), recheck_seconds())
+
+
 def authenticate() -> Actor:
     claims = decode(bearer_token())
+    if access_versions.is_stale(claims["sub"], int(claims.get("av") or 0)):
+        raise _unauthorized("Ваши права доступа изменились: обновите токен или войдите снова",
+                            "TOKEN_STALE")
     if claims.get("pcr") and request.path not in PASSWORD_CHANGE_ROUTES:
         raise ApiError(403, "PASSWORD_CHANGE_REQUIRED",
                        "Смените пароль: администратор выдал временный пароль")

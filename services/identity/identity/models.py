@@ -26,6 +26,9 @@ class User(Base):
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     platform_roles: Mapped[list] = mapped_column(JSON, default=list)
+    # bumped whenever what the user may do changes (roles, memberships, password reset);
+    # access tokens carry it, so the gateway can refuse a token issued before the change
+    access_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     password_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow,

@@ -45,6 +45,10 @@ def _find_by_login(session, login: str):
     return None
 
 
+def _access_changed(user: User) -> None:
+    user.access_version = (user.access_version or 0) + 1
+
+
 def _active_memberships(session, user_id):
     rows = session.execute(select(Membership).where(
         Membership.user_id == user_id, Membership.is_active.is_(True))
@@ -74,7 +78,8 @@ class IdentityService(ServiceBase):
         now = utcnow()
         memberships = _active_memberships(session, user.id)
         access, ttl = tokens.make_access_token(user.id, user.platform_roles, memberships,
-                                               user.must_change_password, now)
+                                               user.must_change_password, now,
+                                               user.access_version)
         refresh = tokens.new_refresh_token()
         session.add(RefreshToken(id=new_id(), family_id=family_id or new_id(), user_id=user.id,
                                  token_hash=tokens.hash_refresh_token(refresh), created_at=now,
@@ -205,6 +210,7 @@ class IdentityService(ServiceBase):
         user.password_hash = passwords.hash_password(password)
         user.must_change_password = must_change
         user.password_changed_at = now
+        _access_changed(user)
         uow.session.execute(update(RefreshToken).where(RefreshToken.user_id == user.id,
                                                        RefreshToken.revoked_at.is_(None))
                             .values(revoked_at=now))
@@ -249,6 +255,21 @@ class IdentityService(ServiceBase):
             return [dump_user(u) for u in rows]
 
     @rpc(expected_exceptions=EXPECTED)
+    def get_access_versions(self, user_ids):
+        """Internal (the gateway): ``{user id: access version}``; unknown ids are left out, and a
+        token of a user left out is refused."""
+        ids = []
+        for value in user_ids or []:
+            try:
+                ids.append(uuid.UUID(str(value)))
+            except ValueError:
+                continue
+        with self.db as uow:
+            rows = uow.session.execute(select(User.id, User.access_version, User.is_active)
+                                       .where(User.id.in_(ids))).all()
+            return {str(r.id): r.access_version for r in rows if r.is_active}
+
+    @rpc(expected_exceptions=EXPECTED)
     def find_user(self, iin=None, email=None):
         """Internal: the user with this IIN or e-mail, or None."""
         with self.db as uow:
@@ -284,8 +305,9 @@ class IdentityService(ServiceBase):
             if user is not None:
                 if data["email"] and not user.email:
                     user.email = data["email"]
-                if platform_roles:
+                if platform_roles and not set(platform_roles) <= set(user.platform_roles or []):
                     user.platform_roles = sorted(set(user.platform_roles or []) | set(platform_roles))
+                    _access_changed(user)
                 return {"user": dump_user(user), "created": False, "temporary_password": None}
             temporary = None
             password = data["password"]
@@ -336,10 +358,12 @@ class IdentityService(ServiceBase):
             row = s.execute(select(Membership).where(Membership.user_id == uid,
                                                      Membership.organization_id == oid)
                             ).scalar_one_or_none()
+            user = s.get(User, uid)
             if row is not None:
                 s.delete(row)
+                if user is not None:
+                    _access_changed(user)
                 s.flush()
-            user = s.get(User, uid)
             if (delete_user_if_orphan and user is not None and not user.platform_roles
                     and not s.execute(select(Membership.id).where(Membership.user_id == uid)).first()):
                 s.delete(user)
@@ -352,7 +376,8 @@ class IdentityService(ServiceBase):
         data = _load(MembershipInputSchema(), data)
         with self.db as uow:
             s = uow.session
-            if s.get(User, data["user_id"]) is None:
+            user = s.get(User, data["user_id"], with_for_update=True)
+            if user is None:
                 raise NotFound("Пользователь не найден")
             row = s.execute(select(Membership).where(
                 Membership.user_id == data["user_id"],
@@ -364,7 +389,9 @@ class IdentityService(ServiceBase):
                                  organization_id=data["organization_id"], roles=roles,
                                  is_active=data["is_active"])
                 s.add(row)
-            else:
+                _access_changed(user)
+            elif (sorted(row.roles or []), row.is_active) != (roles, data["is_active"]):
                 row.roles, row.is_active = roles, data["is_active"]
+                _access_changed(user)
             s.flush()
             return dump_membership(row)

@@ -2,7 +2,8 @@
 
 Access token claims: ``iss`` pedatt-identity, ``aud`` pedatt, ``sub`` user id, ``iat``, ``exp``,
 ``jti``, ``typ`` "access", ``pr`` platform roles, ``mbr`` active memberships
-``[{"org": organization id, "roles": [...]}]``, ``pcr`` true when the password must be changed.
+``[{"org": organization id, "roles": [...]}]``, ``pcr`` true when the password must be changed,
+``av`` the user's access version (a token with an older one is refused by the gateway).
 The gateway verifies them locally with the shared ``PEDATT_JWT_SECRET``.
 """
 import hashlib
@@ -16,7 +17,7 @@ from identity import settings
 
 
 def make_access_token(user_id, platform_roles, memberships, must_change_password: bool,
-                      now: datetime) -> tuple[str, int]:
+                      now: datetime, access_version: int = 0) -> tuple[str, int]:
     ttl = settings.access_ttl()
     claims = {
         "iss": settings.JWT_ISSUER,
@@ -30,6 +31,7 @@ def make_access_token(user_id, platform_roles, memberships, must_change_password
         "mbr": [{"org": str(m["organization_id"]), "roles": list(m["roles"])}
                 for m in memberships],
         "pcr": bool(must_change_password),
+        "av": int(access_version or 0),
     }
     return jwt.encode(claims, settings.jwt_secret(), algorithm="HS256"), ttl
 

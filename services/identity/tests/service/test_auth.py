@@ -147,3 +147,26 @@ def test_purge_forgets_old_tokens_and_throttles(db_connection):
         s.flush()
         assert throttle.purge(s, now) == {"throttle_rows": 1, "refresh_tokens": 2}
         assert s.scalar(select(func.count()).select_from(RefreshToken)) == 1
+
+
+def test_every_change_of_access_moves_the_version_tokens_carry(identity, member):
+    def version():
+        return identity.get_access_versions([member["id"], "not-a-uuid"])[member["id"]]
+
+    tokens = identity.login(IIN, "Good-Pass-2026", "10.0.0.1")
+    start = version()
+    assert decode_access_token(tokens["access_token"])["av"] == start
+    same = {"user_id": member["id"], "organization_id": ORG, "roles": ["assessor", "teacher"]}
+    identity.set_membership(same)
+    assert version() == start  # nothing changed
+    identity.set_membership({**same, "roles": ["teacher"]})
+    assert version() == start + 1
+    identity.set_membership({**same, "roles": ["teacher"], "is_active": False})
+    assert version() == start + 2
+    identity.set_membership({**same, "organization_id": str(uuid.uuid4())})
+    assert version() == start + 3
+    identity.reset_password(member["id"])
+    assert version() == start + 4
+    identity.discard_membership(member["id"], ORG)
+    assert version() == start + 5
+    assert identity.get_access_versions([str(uuid.uuid4())]) == {}
