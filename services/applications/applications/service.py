@@ -685,6 +685,8 @@ class ApplicationsService(ServiceBase):
                 return
         try:
             authority = self._call("organizations", "get_signing_authority", org_id)
+        except NotFound:
+            return
         except DependencyUnavailable:
             eventlet.sleep(1)  # requeued: do not spin while organizations is away
             raise

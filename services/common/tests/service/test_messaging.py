@@ -324,8 +324,8 @@ def test_rpc_requests_and_replies_are_transient_and_events_persistent(start, rpc
             return modes
 
         assert drain("msgtest-spy-rpc") == {"request": {1}, "reply": {1}}
-        events = [channel.basic_get("msgtest-spy-events", no_ack=True)]
-        assert events[0] is not None and events[0].properties["delivery_mode"] == 2
+        published = channel.basic_get("msgtest-spy-events", no_ack=True)
+        assert published is not None and published.properties["delivery_mode"] == 2
         channel.close()
 
 
