@@ -99,6 +99,10 @@ def keys(stack, gateway, people):
         "director": pki.make_person(inter, iin=director_iin, surname="ЖУМАБАЕВ", first_name="ЕРЛАН",
                                     bin=org["bin"], organization=org.get("name_ru"), roles=("director",)),
         "stranger": pki.make_person(inter, iin="880101300123"),
+        # the director's personal key, and another person's key of the organization
+        "director_personal": pki.make_person(inter, iin=director_iin),
+        "org_signer": pki.make_person(inter, iin="880101300123", bin=org["bin"],
+                                      organization=org.get("name_ru"), roles=("can_sign",)),
         "chain": [inter.cert],
     })
     # wait until every documents instance trusts the new CA (3 valid answers in a row)
@@ -256,6 +260,11 @@ def test_teacher_applies_director_signs_teacher_submits(gateway, people, keys):
     r = gateway.post(f"/api/v1/director/queue/{first['id']}/signature", headers=d,
                      json={"signature": sign(keys, "director", b"other bytes")})
     assert r.status_code == 422 and r.json()["details"]["reason"] == "SIGNATURE_REJECTED"  # over other bytes
+    pair = b64(pki.sign_cms(data, [keys["director_personal"], keys["org_signer"]], detached=True,
+                            extra_certs=keys["chain"]))
+    r = gateway.post(f"/api/v1/director/queue/{first['id']}/signature", headers=d,
+                     json={"signature": pair})  # the IIN and the BIN rules met by two people
+    assert r.status_code == 422 and r.json()["details"]["reason_code"] == "WRONG_SIGNER", r.text
     for q in queue:
         r = gateway.post(f"/api/v1/director/queue/{q['id']}/signature", headers=d,
                          json={"signature": sign(keys, "director", scans[q["document_id"]])})

@@ -662,6 +662,14 @@ class ApplicationsService(ServiceBase):
                 raise SignatureRejected(report.get("reason") or "Подпись руководителя не прошла проверку",
                                         {"reason_code": report.get("reason_code") or "INVALID_SIGNATURE",
                                          "rules": report.get("rules")})
+            signers = [{**(s.get("identity") or {}), "valid": s.get("valid")}
+                       for s in report.get("signers") or []]
+            if domain.head_signer(signers, {"bin": org.get("bin"),
+                                            "director_iin": director.get("iin")}) is None:
+                # the rules hold, but for two different signers (the director's personal key
+                # and another person's key of the organization)
+                raise SignatureRejected("Подпись должна быть сделана ключом руководителя организации",
+                                        {"reason_code": "WRONG_SIGNER", "rules": report.get("rules")})
             _mark_head_signed(uow, pd, app, director.get("iin"), report.get("id"))
             return {**dump_portfolio_document(pd), "application_id": str(app.id)}
 
