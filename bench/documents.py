@@ -155,24 +155,27 @@ def _idle_seconds():
 
 
 class CpuShare:
-    """Cores used by the given processes, and cores left idle on the machine, over a block."""
+    """Cores used by groups of processes (``{name: [pid, ...]}``), and cores left idle on the
+    machine, over a block."""
 
-    def __init__(self, pids):
-        self.pids = pids
+    def __init__(self, groups: dict):
+        self.groups = groups
+
+    def _cpu(self):
+        return {name: sum(_cpu_seconds(p) for p in pids) for name, pids in self.groups.items()}
 
     def __enter__(self):
-        self.t0, self.idle0 = time.perf_counter(), _idle_seconds()
-        self.cpu0 = [_cpu_seconds(p) for p in self.pids]
+        self.t0, self.idle0, self.cpu0 = time.perf_counter(), _idle_seconds(), self._cpu()
         return self
 
     def __exit__(self, *exc):
         wall = time.perf_counter() - self.t0
-        self.used = [(_cpu_seconds(p) - c) / wall for p, c in zip(self.pids, self.cpu0)]
+        self.used = {name: (c - self.cpu0[name]) / wall for name, c in self._cpu().items()}
         self.idle = (_idle_seconds() - self.idle0) / wall
 
     def __str__(self):
-        return (f"instances used {' + '.join(f'{u:.2f}' for u in self.used)} cores, "
-                f"machine idle {self.idle:.2f} cores")
+        return ", ".join(f"{name} {u:.2f}" for name, u in self.used.items()) + \
+            f" cores; machine idle {self.idle:.2f}"
 
 
 # -- memory ------------------------------------------------------------------------------
@@ -276,7 +279,7 @@ def main() -> None:
         speedups = []
         for round_no in range(1, args.rounds + 1):
             rpc_rate(cms_b64, 1.0)  # warm up both instances
-            instances = [stack.processes[k].pid for k in ("documents", "documents-1")]
+            instances = {k: [stack.processes[k].pid] for k in ("documents", "documents-1")}
             with CpuShare(instances) as cpu2:
                 two, err2 = rpc_rate(cms_b64, args.duration)
             log(f"(c) round {round_no}: RPC verify (4 signers) with {consumers()} instances: "
@@ -284,7 +287,7 @@ def main() -> None:
             stack.kill("documents-1")
             wait_consumers(1)
             rpc_rate(cms_b64, 1.0)
-            with CpuShare(instances[:1]) as cpu1:
+            with CpuShare({"documents": instances["documents"]}) as cpu1:
                 one, err1 = rpc_rate(cms_b64, args.duration)
             speedups.append(two / one)
             log(f"    with {consumers()} instance: {one:.0f}/s ({err1} errors); {cpu1}; "
@@ -314,13 +317,17 @@ def main() -> None:
             "subject_type": "bench", "subject_id": "direct", "kind": "bench",
             "filename": "direct.pdf", "content_type": "application/pdf", "size": size},
             timeout=30).json()
-        with open(upload_file, "rb") as f:
+        groups = {"client": [os.getpid()], "gateway": sorted(tree([stack.processes["gateway"].pid])),
+                  "documents": [stack.processes["documents"].pid]}
+        if "s3" in stack.processes:
+            groups["S3 server"] = [stack.processes["s3"].pid]
+        with open(upload_file, "rb") as f, CpuShare(groups) as cpu_direct:
             t0 = time.perf_counter()
             r = requests.put(slot["put"]["url"], data=f, headers=slot["put"]["headers"], timeout=600)
             direct = time.perf_counter() - t0
         assert r.status_code == 200, r.text
         log(f"(d) direct presigned PUT of {args.upload_mb} MB: {direct:.2f} s "
-            f"({args.upload_mb / direct:.0f} MB/s)")
+            f"({args.upload_mb / direct:.0f} MB/s); {cpu_direct}")
         for i in range(4):  # warm both gateway workers and the service (imports, pools)
             w = requests.post(url + f"/api/v1/documents/upload?subject_type=bench&subject_id=warm{i}"
                               "&kind=bench&filename=w.pdf",
@@ -331,7 +338,7 @@ def main() -> None:
         sampler = RssSampler(pids)
         base = sampler.total()
         sampler.start()
-        with open(upload_file, "rb") as f:
+        with open(upload_file, "rb") as f, CpuShare(groups) as cpu_through:
             t0 = time.perf_counter()
             r = requests.post(url + "/api/v1/documents/upload?subject_type=bench&subject_id=gw"
                               "&kind=bench&filename=gw.pdf",
@@ -345,7 +352,7 @@ def main() -> None:
         log(f"    through the gateway (streamed + checked by the service): {through:.2f} s "
             f"({args.upload_mb / through:.0f} MB/s); ratio {direct / through:.2f}; "
             f"RSS of gateway+documents {base / 1024:.0f} MB → peak {sampler.peak / 1024:.0f} MB "
-            f"(+{growth:.1f} MB)")
+            f"(+{growth:.1f} MB); {cpu_through}")
         result.update(upload_vs_direct=round(direct / through, 2),
                       upload_rss_growth_mb=round(growth, 1))
     finally:
