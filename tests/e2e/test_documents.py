@@ -257,9 +257,10 @@ def test_a_file_missing_from_storage_is_reported_as_not_found(stack, gateway, wo
               if f"/{doc['id']}/" in o.object_name]
     s3.remove_object(bucket, key)
 
-    r = gateway.get(f"/api/v1/documents/{doc['id']}/content", headers=h["teacher"])
-    assert r.status_code == 404, r.text
-    assert r.json()["error"] == "NOT_FOUND" and r.json()["details"]["reason"] == "CONTENT_MISSING"
+    for route in ("content", "download"):
+        r = gateway.get(f"/api/v1/documents/{doc['id']}/{route}", headers=h["teacher"])
+        assert r.status_code == 404, (route, r.text)
+        assert r.json()["error"] == "NOT_FOUND" and r.json()["details"]["reason"] == "CONTENT_MISSING"
     cms = pki.sign_cms(PDF, [_p12(world, "teacher")])
     r = gateway.post(f"/api/v1/documents/{doc['id']}/signatures", headers=h["teacher"],
                      json={"signature": base64.b64encode(cms).decode()})

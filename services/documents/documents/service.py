@@ -319,6 +319,13 @@ class DocumentsService(ServiceBase):
             out = {"version": v.version, "filename": v.filename, "content_type": v.content_type,
                    "size": v.size, "sha256": v.sha256, "object_key": v.object_key,
                    "bucket": self.storage.bucket}
+        try:
+            present = self.storage.stat(out["object_key"]) is not None
+        except Exception as exc:  # noqa: BLE001
+            log.warning("stat failed: %s", exc)
+            raise DependencyUnavailable("Файловое хранилище недоступно") from None
+        if not present:  # a link to nothing would show the storage's own error page
+            raise _content_missing(out["object_key"])
         out["url"] = self.storage.presigned_get(out["object_key"], settings.DOWNLOAD_TTL,
                                                 out["filename"], out["content_type"])
         out["expires_at"] = iso(utcnow() + dt.timedelta(seconds=settings.DOWNLOAD_TTL))
@@ -460,9 +467,7 @@ class DocumentsService(ServiceBase):
         except Exception as exc:  # noqa: BLE001
             spool.close()
             if is_missing(exc):
-                log.error("object %s of a recorded version is missing from storage", key)
-                raise NotFound("Файл документа не найден в хранилище",
-                               {"reason": "CONTENT_MISSING"}) from None
+                raise _content_missing(key) from None
             log.warning("could not read %s: %s", key, exc)
             raise DependencyUnavailable("Файловое хранилище недоступно") from None
         spool.seek(0)
@@ -540,6 +545,11 @@ class DocumentsService(ServiceBase):
                               receipt_time=when, expect=self._expect(expect))
         report.pop("evidence", None)
         return report
+
+
+def _content_missing(key: str) -> NotFound:
+    log.error("object %s of a recorded version is missing from storage", key)
+    return NotFound("Файл документа не найден в хранилище", {"reason": "CONTENT_MISSING"})
 
 
 def _split_evidence(report: dict) -> list[dict]:
