@@ -46,7 +46,8 @@ def _find_by_login(session, login: str):
 
 
 def _access_changed(user: User) -> None:
-    user.access_version = (user.access_version or 0) + 1
+    # in SQL (access_version + 1): two changes in concurrent transactions both count
+    user.access_version = User.access_version + 1
 
 
 def _active_memberships(session, user_id):

@@ -170,3 +170,9 @@ def test_every_change_of_access_moves_the_version_tokens_carry(identity, member)
     identity.discard_membership(member["id"], ORG)
     assert version() == start + 5
     assert identity.get_access_versions([str(uuid.uuid4())]) == {}
+
+
+def test_a_changed_password_gives_a_token_of_the_new_access_version(identity, member):
+    before = identity.get_access_versions([member["id"]])[member["id"]]
+    tokens = identity.change_password({"user_id": member["id"]}, "Good-Pass-2026", "Other-Pass-2026!")
+    assert decode_access_token(tokens["access_token"])["av"] == before + 1
