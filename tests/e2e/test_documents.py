@@ -243,19 +243,17 @@ def test_two_instances_share_the_work(stack, gateway, world):
 def test_a_file_missing_from_storage_is_reported_as_not_found(stack, gateway, world):
     """Bytes gone from the bucket (a storage accident, never our retention) give 404 with the
     reason, not "storage unavailable": retrying would not help."""
-    from urllib.parse import urlparse
+    import os
+    from unittest import mock
 
-    from minio import Minio
+    from documents.storage import Storage
     h = world["h"]
     doc = direct_upload(gateway, h["teacher"], subject_id="e2e-app:lost").json()
-    endpoint = urlparse(stack.env["PEDATT_S3_ENDPOINT"])
-    s3 = Minio(endpoint.netloc, secure=endpoint.scheme == "https",
-               access_key=stack.env.get("PEDATT_S3_ACCESS_KEY", "pedatt"),
-               secret_key=stack.env.get("PEDATT_S3_SECRET_KEY", "pedatt-secret-key"))
-    bucket = stack.env.get("PEDATT_S3_BUCKET", "pedatt-documents")
-    (key,) = [o.object_name for o in s3.list_objects(bucket, recursive=True)
+    with mock.patch.dict(os.environ, stack.env, clear=True):  # the stack's own S3 server
+        storage = Storage()
+    (key,) = [o.object_name for o in storage.client.list_objects(storage.bucket, recursive=True)
               if f"/{doc['id']}/" in o.object_name]
-    s3.remove_object(bucket, key)
+    storage.remove(key)
 
     for route in ("content", "download"):
         r = gateway.get(f"/api/v1/documents/{doc['id']}/{route}", headers=h["teacher"])

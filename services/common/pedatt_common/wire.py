@@ -16,3 +16,14 @@ def parse_uuid(value, error: Callable[[], ServiceError]) -> uuid.UUID:
         return uuid.UUID(str(value))
     except ValueError:
         raise error() from None
+
+
+def valid_uuids(values) -> list[uuid.UUID]:
+    """The values that are UUIDs (an internal look-up skips the others rather than failing)."""
+    out = []
+    for value in values or []:
+        try:
+            out.append(uuid.UUID(str(value)))
+        except ValueError:
+            continue
+    return out

@@ -16,6 +16,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from pedatt_common.actor import Actor
 from pedatt_common.wire import iso, parse_uuid
 from pedatt_common.db import utcnow
+from pedatt_common.s3 import is_missing_object
 from pedatt_common.errors import (EXPECTED, Conflict, DependencyUnavailable, InvalidInput,
                                   NotFound, PayloadTooLarge, PermissionDenied, Unprocessable,
                                   invalid_from_marshmallow)
@@ -25,7 +26,7 @@ from documents import domain, eds, events, settings
 from documents.dependencies import database
 from documents.models import Document, DocumentVersion, RevocationEvidence, Signature
 from documents.schemas import ExpectIn, UploadSlotIn, missing_subject
-from documents.storage import StorageProvider, is_missing
+from documents.storage import StorageProvider
 from documents.verifier import run_off_loop, trust_cache
 
 log = logging.getLogger(__name__)
@@ -218,12 +219,16 @@ class DocumentsService(ServiceBase):
                 "content_type": v.content_type, "size": v.size, "sha256": v.sha256})
             return self._document_out(s, doc)
 
-    def _check_object(self, key, declared_type, declared_size, filename, streamed=None) -> dict:
+    def _stat(self, key):
+        """The object's stat, None when it is not there; 503 when storage does not answer."""
         try:
-            stat = self.storage.stat(key)
+            return self.storage.stat(key)
         except Exception as exc:  # noqa: BLE001
             log.warning("stat failed: %s", exc)
             raise DependencyUnavailable("Файловое хранилище недоступно") from None
+
+    def _check_object(self, key, declared_type, declared_size, filename, streamed=None) -> dict:
+        stat = self._stat(key)
         if stat is None:
             return {"reject": "NOT_UPLOADED"}
         size = stat.size
@@ -319,12 +324,7 @@ class DocumentsService(ServiceBase):
             out = {"version": v.version, "filename": v.filename, "content_type": v.content_type,
                    "size": v.size, "sha256": v.sha256, "object_key": v.object_key,
                    "bucket": self.storage.bucket}
-        try:
-            present = self.storage.stat(out["object_key"]) is not None
-        except Exception as exc:  # noqa: BLE001
-            log.warning("stat failed: %s", exc)
-            raise DependencyUnavailable("Файловое хранилище недоступно") from None
-        if not present:  # a link to nothing would show the storage's own error page
+        if self._stat(out["object_key"]) is None:  # a link to nothing shows storage's error page
             raise _content_missing(out["object_key"])
         out["url"] = self.storage.presigned_get(out["object_key"], settings.DOWNLOAD_TTL,
                                                 out["filename"], out["content_type"])
@@ -466,7 +466,7 @@ class DocumentsService(ServiceBase):
                 response.release_conn()
         except Exception as exc:  # noqa: BLE001
             spool.close()
-            if is_missing(exc):
+            if is_missing_object(exc):
                 raise _content_missing(key) from None
             log.warning("could not read %s: %s", key, exc)
             raise DependencyUnavailable("Файловое хранилище недоступно") from None

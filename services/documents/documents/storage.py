@@ -11,6 +11,7 @@ from minio.error import S3Error
 from nameko.extensions import DependencyProvider
 
 from documents import settings
+from pedatt_common.s3 import is_missing_object
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +67,7 @@ class Storage:
         try:
             return self.client.stat_object(self.bucket, key)
         except S3Error as exc:
-            if is_missing(exc):
+            if is_missing_object(exc):
                 return None
             raise
 
@@ -79,12 +80,6 @@ class Storage:
             self.client.remove_object(self.bucket, key)
         except S3Error as exc:
             log.warning("could not remove %s: %s", key, exc)
-
-
-def is_missing(exc: Exception) -> bool:
-    """True for storage's "no such object" answer (as opposed to storage being unreachable)."""
-    return isinstance(exc, S3Error) and exc.code in (
-        "NoSuchKey", "NoSuchObject", "NotFound", "ResourceNotFound")
 
 
 class StorageProvider(DependencyProvider):

@@ -9,7 +9,7 @@ from nameko.timer import timer
 from sqlalchemy import or_, select, update
 
 from pedatt_common.actor import Actor
-from pedatt_common.wire import parse_uuid
+from pedatt_common.wire import parse_uuid, valid_uuids
 from pedatt_common.db import new_id, utcnow
 from pedatt_common.errors import (EXPECTED, Conflict, InvalidInput, NotFound, PermissionDenied,
                                   RateLimited, Unauthorized, invalid_from_marshmallow)
@@ -245,12 +245,7 @@ class IdentityService(ServiceBase):
     @rpc(expected_exceptions=EXPECTED)
     def get_users(self, user_ids):
         """Internal: brief records of the given users (unknown ids are skipped)."""
-        ids = []
-        for value in user_ids or []:
-            try:
-                ids.append(uuid.UUID(str(value)))
-            except ValueError:
-                continue
+        ids = valid_uuids(user_ids)
         with self.db as uow:
             rows = uow.session.execute(select(User).where(User.id.in_(ids))).scalars()
             return [dump_user(u) for u in rows]
@@ -259,12 +254,7 @@ class IdentityService(ServiceBase):
     def get_access_versions(self, user_ids):
         """Internal (the gateway): ``{user id: access version}``; unknown ids are left out, and a
         token of a user left out is refused."""
-        ids = []
-        for value in user_ids or []:
-            try:
-                ids.append(uuid.UUID(str(value)))
-            except ValueError:
-                continue
+        ids = valid_uuids(user_ids)
         with self.db as uow:
             rows = uow.session.execute(select(User.id, User.access_version, User.is_active)
                                        .where(User.id.in_(ids))).all()

@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from pedatt_common import kz_ids
-from pedatt_common.wire import iso, parse_uuid
+from pedatt_common.wire import iso, parse_uuid, valid_uuids
 from pedatt_common.actor import Actor
 from pedatt_common.db import new_id, utcnow
 from pedatt_common.errors import (EXPECTED, Conflict, InvalidInput, NotFound, PermissionDenied,
@@ -343,12 +343,7 @@ class OrganizationsService(ServiceBase):
     @rpc(expected_exceptions=EXPECTED)
     def get_organization_names(self, organization_ids):
         """Internal: ``{id: name_ru}`` for display (e.g. the gateway's /me)."""
-        ids = []
-        for value in organization_ids or []:
-            try:
-                ids.append(uuid.UUID(str(value)))
-            except ValueError:
-                continue
+        ids = valid_uuids(organization_ids)
         with self.db as uow:
             rows = uow.session.execute(select(Organization.id, Organization.name_ru)
                                        .where(Organization.id.in_(ids))).all()

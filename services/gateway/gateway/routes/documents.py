@@ -16,6 +16,7 @@ from gateway.api import api
 from gateway.errors import ApiError
 from gateway.rpc import rpc
 from pedatt_common.errors import PayloadTooLarge
+from pedatt_common.s3 import is_missing_object
 
 log = logging.getLogger(__name__)
 TAG = "documents"
@@ -309,18 +310,15 @@ def download_url(actor, document_id, query):
 def download_content(actor, document_id, query):
     """The bytes of a version (default: current), streamed by the gateway"""
     info = rpc.call("documents", "get_download_url", actor.to_rpc(), document_id, query.get("version"))
-    from minio.error import S3Error
     try:
         obj = _s3_client().get_object(info["bucket"], info["object_key"])
-    except S3Error as exc:
-        if exc.code in ("NoSuchKey", "NoSuchObject", "NotFound", "ResourceNotFound"):
+    except Exception as exc:  # noqa: BLE001  (urllib3's connection errors are not OSErrors)
+        if is_missing_object(exc):
             log.error("document %s: object %s is missing from storage", document_id,
                       info["object_key"])
             raise ApiError(404, "NOT_FOUND", "Файл документа не найден в хранилище",
                            {"reason": "CONTENT_MISSING", "document_id": document_id,
                             "version": info.get("version")}) from None
-        raise ApiError(503, "DEPENDENCY_UNAVAILABLE", "Файловое хранилище недоступно") from None
-    except Exception:  # noqa: BLE001  (urllib3's connection errors are not OSErrors)
         raise ApiError(503, "DEPENDENCY_UNAVAILABLE", "Файловое хранилище недоступно") from None
 
     def body():
